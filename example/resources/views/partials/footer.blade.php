@@ -1,0 +1,1 @@
+Laravel {{ $laravelVersion }} on PHP {{ $phpVersion }} &middot; {{ config('app.name') }}

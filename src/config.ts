@@ -1,0 +1,189 @@
+/**
+ * All configuration, read once from the environment (and an optional `.env` in the working
+ * directory), validated with messages that name the variable, the bad value and what is
+ * allowed, then frozen. Nothing else in the server reads `process.env`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseDotenv } from 'dotenv';
+import * as envVar from 'env-var';
+import { ConfigError } from './errors.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const WORKER_ENTRIES = ['auto', 'script', 'artisan'] as const;
+export type WorkerEntry = (typeof WORKER_ENTRIES)[number];
+
+export interface Config {
+  readonly httpPort: number;
+  readonly httpHost: string;
+  /** The server's control socket; PHP workers listen on `${socketPath}.<n>` beside it. */
+  readonly socketPath: string;
+  readonly phpPath: string;
+  readonly laravelPath: string;
+  /** True when LARAVEL_PATH was not given and the bundled example app is served. */
+  readonly usingExampleApp: boolean;
+  readonly logLevel: LogLevel;
+  readonly logDir: string;
+  readonly startupCommand: string;
+  readonly workerEntry: WorkerEntry;
+  /** A plain PHP handler file (a file returning a callable) served instead of Laravel. */
+  readonly phpHandler: string | null;
+  readonly poolMin: number;
+  readonly poolMax: number;
+  readonly connectTimeoutMs: number;
+  readonly healthCheckIntervalMs: number;
+  readonly workerBootTimeoutMs: number;
+  readonly poolIdleTimeoutMs: number;
+  /** 0 = PHP sockets on the main thread (no thread hop). */
+  readonly workerThreads: number;
+  readonly requestTimeoutMs: number;
+  readonly maxBodySize: number;
+  readonly maxQueue: number;
+  readonly maxRequests: number;
+  readonly workerMemoryLimitMb: number;
+  readonly shutdownGraceMs: number;
+}
+
+/** The repository root (this file lives in src/ or dist/src/). */
+export const PROJECT_ROOT = findProjectRoot(fileURLToPath(new URL('.', import.meta.url)));
+export const EXAMPLE_APP_PATH = join(PROJECT_ROOT, 'example');
+
+function findProjectRoot(start: string): string {
+  let dir = start;
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = resolve(dir, '..');
+  }
+  return resolve(start, '..');
+}
+
+/**
+ * Parses sizes the way nginx's client_max_body_size does: `1048576`, `512k`, `10m`, `1g`.
+ */
+export function parseSize(name: string, raw: string): number {
+  const match = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(raw);
+  if (!match) {
+    throw new ConfigError(`${name} must be a size in bytes, optionally with a k, m or g suffix (for example 10m), but is set to "${raw}"`);
+  }
+  const unit = (match[2] ?? '').toLowerCase();
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Number(match[1]) * factor;
+}
+
+export interface LoadOptions {
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Where `.env` and relative paths are resolved; defaults to process.cwd(). */
+  cwd?: string;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const fromFile = readDotenv(cwd);
+  // Real environment variables win over `.env`, as with Laravel's own loader.
+  const source: Record<string, string | undefined> = { ...fromFile, ...(options.env ?? process.env) };
+  const env = envVar.from(source);
+
+  const read = <T>(name: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      const detail = err instanceof Error ? err.message.replace(/^env-var:\s*/, '') : String(err);
+      throw new ConfigError(`invalid configuration: ${detail}`);
+    }
+  };
+  const intIn = (name: string, def: number, min: number, max: number, unit = ''): number =>
+    read(name, () => {
+      const value = env.get(name).default(String(def)).asInt();
+      if (value < min || value > max) {
+        throw new ConfigError(`invalid configuration: "${name}" must be an integer from ${min} to ${max}${unit}, but is set to "${source[name]}"`);
+      }
+      return value;
+    });
+  const seconds = (name: string, def: number, min = 0, max = 86_400): number =>
+    read(name, () => {
+      const value = env.get(name).default(String(def)).asFloat();
+      if (value < min || value > max) {
+        throw new ConfigError(`invalid configuration: "${name}" must be a number of seconds from ${min} to ${max}, but is set to "${source[name]}"`);
+      }
+      return Math.round(value * 1000);
+    });
+
+  const laravelEnv = source['LARAVEL_PATH'];
+  let laravelPath: string;
+  let usingExampleApp = false;
+  if (laravelEnv !== undefined && laravelEnv !== '') {
+    laravelPath = resolve(cwd, laravelEnv);
+  } else if (existsSync(join(cwd, 'bootstrap', 'app.php'))) {
+    laravelPath = cwd;
+  } else {
+    // The documented default is the current directory; when that is not a Laravel app
+    // (as in this repository's root), serve the bundled example so `npm start` just works.
+    laravelPath = EXAMPLE_APP_PATH;
+    usingExampleApp = true;
+  }
+
+  const socketPath = read('SOCKET_PATH', () => env.get('SOCKET_PATH').default('/tmp/rust_php_bridge.sock').asString());
+  if (!isAbsolute(socketPath)) {
+    throw new ConfigError(`invalid configuration: "SOCKET_PATH" must be an absolute path, but is set to "${socketPath}"`);
+  }
+  // Unix socket paths are limited to 107 bytes on Linux; workers add a `.wNNNNN` suffix.
+  if (Buffer.byteLength(socketPath) > 96) {
+    throw new ConfigError(`invalid configuration: "SOCKET_PATH" must be at most 96 bytes long (Unix sockets allow 107 and workers add a suffix), but is ${Buffer.byteLength(socketPath)} bytes: "${socketPath}"`);
+  }
+
+  const phpHandlerRaw = source['PHP_HANDLER'];
+  const phpHandler = phpHandlerRaw ? resolve(cwd, phpHandlerRaw) : null;
+  if (phpHandler !== null && !existsSync(phpHandler)) {
+    throw new ConfigError(`invalid configuration: "PHP_HANDLER" must name an existing PHP file, but "${phpHandlerRaw}" does not exist`);
+  }
+
+  const poolMin = intIn('SOCKET_POOL_MIN', 2, 1, 1024);
+  const poolMax = intIn('SOCKET_POOL_MAX', 10, 1, 1024);
+  if (poolMax < poolMin) {
+    throw new ConfigError(`invalid configuration: "SOCKET_POOL_MAX" (${poolMax}) must be at least "SOCKET_POOL_MIN" (${poolMin})`);
+  }
+
+  const config: Config = {
+    httpPort: read('HTTP_PORT', () => env.get('HTTP_PORT').default('8080').asPortNumber()),
+    httpHost: read('HTTP_HOST', () => env.get('HTTP_HOST').default('127.0.0.1').asString()),
+    socketPath,
+    phpPath: read('PHP_PATH', () => env.get('PHP_PATH').default('php').asString()),
+    laravelPath,
+    usingExampleApp,
+    logLevel: read('LOG_LEVEL', () => env.get('LOG_LEVEL').default('info').asEnum([...LOG_LEVELS])),
+    logDir: resolve(cwd, read('LOG_DIR', () => env.get('LOG_DIR').default('./logs').asString())),
+    startupCommand: read('STARTUP_COMMAND', () => env.get('STARTUP_COMMAND').default('laravel-rust:serve').asString()),
+    workerEntry: read('WORKER_ENTRY', () => env.get('WORKER_ENTRY').default('auto').asEnum([...WORKER_ENTRIES])),
+    phpHandler,
+    poolMin,
+    poolMax,
+    connectTimeoutMs: seconds('SOCKET_CONNECTION_TIMEOUT', 5, 0.01, 600),
+    healthCheckIntervalMs: seconds('SOCKET_HEALTH_CHECK_INTERVAL', 30, 0, 86_400),
+    workerBootTimeoutMs: seconds('WORKER_BOOT_TIMEOUT', 30, 1, 3600),
+    poolIdleTimeoutMs: seconds('POOL_IDLE_TIMEOUT', 60, 1, 86_400),
+    workerThreads: intIn('WORKER_THREADS', defaultWorkerThreads(), 0, 64),
+    requestTimeoutMs: seconds('REQUEST_TIMEOUT', 60, 0.01, 86_400),
+    maxBodySize: read('MAX_BODY_SIZE', () => parseSize('MAX_BODY_SIZE', source['MAX_BODY_SIZE'] ?? '10m')),
+    maxQueue: intIn('MAX_QUEUE', 1024, 0, 1_000_000),
+    maxRequests: intIn('MAX_REQUESTS', 1000, 0, 100_000_000),
+    workerMemoryLimitMb: intIn('WORKER_MEMORY_LIMIT', 128, 0, 1_048_576, ' (megabytes, 0 = no limit)'),
+    shutdownGraceMs: seconds('SHUTDOWN_GRACE', 30, 0, 3600),
+  };
+  return Object.freeze(config);
+}
+
+/** One thread per core, capped at 2: measured in `npm run bench` (see docs/PERFORMANCE.md). */
+function defaultWorkerThreads(): number {
+  return Math.min(2, Math.max(1, availableParallelism() - 1));
+}
+
+function readDotenv(cwd: string): Record<string, string> {
+  const file = join(cwd, '.env');
+  if (!existsSync(file)) return {};
+  return parseDotenv(readFileSync(file));
+}
