@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
-import * as envVar from 'env-var';
+import envVar from 'env-var';
 import { ConfigError } from './errors.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
@@ -93,7 +93,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       const detail = err instanceof Error ? err.message.replace(/^env-var:\s*/, '') : String(err);
-      throw new ConfigError(`invalid configuration: ${detail}`);
+      const value = source[name];
+      const shown = value !== undefined && !detail.includes(`"${value}"`) ? `, but is set to "${value}"` : '';
+      throw new ConfigError(`invalid configuration: ${detail}${shown}`);
     }
   };
   const intIn = (name: string, def: number, min: number, max: number, unit = ''): number =>

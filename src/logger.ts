@@ -14,8 +14,8 @@ let destinations: pino.DestinationStream[] = [];
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'logDir'>): Logger {
   mkdirSync(config.logDir, { recursive: true });
-  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const file = pino.destination({ dest: join(config.logDir, 'server.log'), sync: false, mkdir: true, minLength: 4096 });
+  const stdout = pino.destination({ dest: 1, sync: false });
+  const file = pino.destination({ dest: join(config.logDir, 'server.log'), sync: false, mkdir: true });
   destinations = [stdout, file];
   return pino(
     { level: config.logLevel, base: { pid: process.pid } },

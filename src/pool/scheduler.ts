@@ -26,6 +26,8 @@ interface Waiter {
 export interface SchedulerEvents {
   /** A request had to wait: the supervisor may start another worker. */
   pressure: [waiting: number];
+  /** A worker left the pool (stopping, killed, retired): the supervisor may replace it. */
+  removed: [slot: WorkerSlot];
 }
 
 export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
@@ -87,7 +89,6 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
 
   /** The request on `slot` is done. `stopping`: the worker announced it exits now. */
   release(slot: WorkerSlot, stopping = false): void {
-    slot.served++;
     if (stopping || slot.state === 'retiring') {
       this.remove(slot.id);
       return;
@@ -128,6 +129,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     slot.state = 'retiring';
     const index = this.#idle.indexOf(slot);
     if (index !== -1) this.#idle.splice(index, 1);
+    this.emit('removed', slot);
   }
 
   /** Rejects every waiter (shutdown, or no worker can be started). */

@@ -1,0 +1,215 @@
+/**
+ * The load generator, always run as its own process (`node dist/bench/load-worker.js '<json>'`)
+ * so that it never shares an event loop with a server under test. It runs autocannon
+ * programmatically and talks to the bench over stdio, one JSON line per message:
+ *
+ *   → {"type":"ready"}                 warm-up done (after `warmupSeconds` of unmeasured load)
+ *   ← "go"                             (only with handshake: the bench took its "before" snapshot)
+ *   → {"type":"tick","requests":n}     once a second while measuring, with progress on
+ *   → {"type":"result","result":{…}}   the measurement
+ *   → {"type":"error","message":"…"}   then exit 1
+ */
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { SCENARIO_NAMES, type ScenarioName } from './cli.js';
+import { SCENARIOS } from './scenarios.js';
+
+export interface LoadJob {
+  /** Base URL of the peer, e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  scenario: ScenarioName;
+  connections: number;
+  warmupSeconds: number;
+  /** Measured seconds (ignored when `amount` is set). */
+  durationSeconds: number;
+  /** Stop after this many requests instead of after a duration (the soak). */
+  amount?: number;
+  /** Wait for "go" on stdin between warm-up and measurement. */
+  handshake: boolean;
+  /** Report progress once a second. */
+  progress: boolean;
+  /** Keep each response's latency (off for the soak's million requests). */
+  latencies: boolean;
+}
+
+export interface LoadSummary {
+  durationSeconds: number;
+  /** Every completed response, whatever its status. */
+  responses: number;
+  ok2xx: number;
+  non2xx: number;
+  /** Connection errors (refused, reset, ...) as counted by autocannon, timeouts included. */
+  errors: number;
+  timeouts: number;
+  /** 2xx responses per second. */
+  requestsPerSec: number;
+  latencyMs: { p50: number; p99: number; max: number; mean: number };
+  statusCodes: Record<string, number>;
+}
+
+export type LoadMessage =
+  | { type: 'ready' }
+  | { type: 'tick'; requests: number }
+  | { type: 'result'; result: LoadSummary }
+  | { type: 'error'; message: string };
+
+// autocannon ships no types; this is the part of its API used here.
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface AutocannonInstance {
+  on(event: 'response', fn: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  on(event: 'tick', fn: (data: { counter: number; bytes: number }) => void): void;
+  on(event: 'done', fn: (result: AutocannonResult) => void): void;
+  on(event: 'error', fn: (err: Error) => void): void;
+  stop(): void;
+}
+interface AutocannonOptions {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  connections: number;
+  duration?: number;
+  amount?: number;
+  pipelining: number;
+  timeout: number;
+  sampleInt: number;
+  skipAggregateResult?: boolean;
+}
+type Autocannon = (opts: AutocannonOptions, cb?: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
+
+const require = createRequire(import.meta.url);
+
+function send(message: LoadMessage): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+/** p-th percentile (0..100) of sorted values, nearest rank. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? 0;
+}
+
+export function summarize(result: AutocannonResult, latencies: number[]): LoadSummary {
+  const sorted = Float64Array.from(latencies).sort();
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count;
+  const responses = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  const duration = result.duration > 0 ? result.duration : 1;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    durationSeconds: result.duration,
+    responses,
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    requestsPerSec: result['2xx'] / duration,
+    latencyMs: {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.length ? sorted[sorted.length - 1]! : 0,
+      mean: sorted.length ? sum / sorted.length : 0,
+    },
+    statusCodes,
+  };
+}
+
+function run(autocannon: Autocannon, job: LoadJob, seconds: number | null, onTick?: (n: number) => void, latencies?: number[]): Promise<AutocannonResult> {
+  const req = SCENARIOS[job.scenario].request();
+  return new Promise((resolve, reject) => {
+    const opts: AutocannonOptions = {
+      url: job.baseUrl + req.path,
+      method: req.method,
+      headers: req.headers,
+      connections: job.connections,
+      pipelining: 1,
+      timeout: 30,
+      // The run stops on the first sample tick after its duration: sample often so that
+      // fractional durations (--quick) end on time.
+      sampleInt: 100,
+      skipAggregateResult: true,
+    };
+    if (req.body) opts.body = req.body;
+    if (seconds === null) opts.amount = job.amount;
+    else opts.duration = seconds;
+    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    if (latencies) {
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      });
+    }
+    if (onTick) {
+      let total = 0;
+      let last = Date.now();
+      instance.on('tick', ({ counter }) => {
+        total += counter;
+        if (Date.now() - last >= 1000) {
+          last = Date.now();
+          onTick(total);
+        }
+      });
+    }
+    const stop = (): void => instance.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
+function waitForGo(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: process.stdin });
+    rl.on('line', (line) => {
+      if (line.trim() === 'go') {
+        resolve(); // before close(), whose 'close' event would reject
+        rl.close();
+      }
+    });
+    rl.on('close', () => reject(new Error('stdin closed before "go"')));
+  });
+}
+
+export function parseJob(raw: string | undefined): LoadJob {
+  if (!raw) throw new Error('usage: load-worker.js <job as JSON>');
+  const job = JSON.parse(raw) as LoadJob;
+  if (!(SCENARIO_NAMES as readonly string[]).includes(job.scenario)) throw new Error(`unknown scenario ${String(job.scenario)}`);
+  if (typeof job.baseUrl !== 'string' || !/^https?:\/\//.test(job.baseUrl)) throw new Error('baseUrl must be an http URL');
+  return job;
+}
+
+async function main(): Promise<void> {
+  const job = parseJob(process.argv[2]);
+  const autocannon = require('autocannon') as Autocannon;
+  if (job.warmupSeconds > 0) await run(autocannon, job, job.warmupSeconds);
+  send({ type: 'ready' });
+  if (job.handshake) await waitForGo();
+  const latencies: number[] = [];
+  const result = await run(
+    autocannon,
+    job,
+    job.amount ? null : job.durationSeconds,
+    job.progress ? (n) => send({ type: 'tick', requests: n }) : undefined,
+    job.latencies ? latencies : undefined,
+  );
+  send({ type: 'result', result: summarize(result, latencies) });
+}
+
+// Run only as a program, not when a unit test imports the helpers above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      send({ type: 'error', message: (err as Error)?.message ?? String(err) });
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,351 @@
+<?php
+
+declare(strict_types=1);
+
+namespace LaravelRust\Bridge\Laravel;
+
+use Illuminate\Config\Repository as ConfigRepository;
+use Illuminate\Contracts\Foundation\Application;
+use Illuminate\Http\Request as IlluminateRequest;
+use Illuminate\Support\Facades\Facade;
+
+/**
+ * Puts a booted Laravel application back into its boot-time state after each request, so nothing
+ * bleeds from one request into the next one served by the same long-lived worker. Follows what
+ * Laravel Octane resets (its listeners FlushQueuedCookies, FlushSessionState,
+ * FlushAuthenticationState, FlushLocaleState, CreateConfigurationSandbox,
+ * GiveNewRequestInstanceToApplication / ...ToPaginator, FlushTemporaryContainerInstances,
+ * FlushLogContext, FlushMonologState, FlushDatabaseQueryLog, FlushDatabaseRecordModificationState,
+ * FlushArrayCache, FlushStrCache, FlushTranslatorCache, and Route::flushController()).
+ *
+ * Octane gives the managers (router, view, validation, cache, db, ...) a fresh *clone* of the
+ * application each request; this worker does not clone the container, so those managers keep
+ * pointing at the one real application and need nothing. What is not reset: singletons the app
+ * itself mutates (that is how /api/counter keeps counting), event listeners added during a
+ * request, View::share() data, URL::defaults()/forceRootUrl() set during a request.
+ *
+ * Every step checks that the service was resolved (no service is created just to be reset) and
+ * that the API exists, since Laravel 8 to 11 differ; differences are noted inline.
+ */
+final class StateResetter
+{
+    private Application $app;
+
+    private IlluminateRequest $placeholder;
+
+    /** Boot-time config items, restored in place (the Repository object keeps its identity). */
+    private ?array $configItems = null;
+
+    private ?\Closure $restoreConfig = null;
+
+    private ?string $locale = null;
+
+    private ?string $fallbackLocale = null;
+
+    private ?string $carbonLocale = null;
+
+    /** @var list<string> extra container instances to forget after each request */
+    private array $flush;
+
+    private int $terminatingCallbacks = 0;
+
+    private ?\Closure $truncateTerminating = null;
+
+    public function __construct(Application $app, IlluminateRequest $placeholder)
+    {
+        $this->app = $app;
+        $this->placeholder = $placeholder;
+
+        $config = $app['config'];
+        $flush = $config->get('laravel-rust.flush', []);
+        $this->flush = \is_array($flush) ? array_values(array_filter($flush, 'is_string')) : [];
+
+        // Config sandbox. Octane binds a clone of the repository per request; restoring the
+        // items array in place does the same without breaking objects that captured the
+        // repository at boot. `items` is the protected property of Illuminate\Config\Repository
+        // in 8 through 11.
+        if ($config instanceof ConfigRepository && property_exists($config, 'items')) {
+            $this->configItems = $config->all();
+            $this->restoreConfig = \Closure::bind(function (array $items): void {
+                $this->items = $items;
+            }, $config, ConfigRepository::class);
+        }
+
+        if ($app->resolved('translator') || $app->bound('translator')) {
+            $translator = $app['translator'];
+            $this->locale = $translator->getLocale();
+            $this->fallbackLocale = method_exists($translator, 'getFallback') ? $translator->getFallback() : null;
+        }
+        if (class_exists(\Carbon\Carbon::class, false) && method_exists(\Carbon\Carbon::class, 'getLocale')) {
+            $this->carbonLocale = \Carbon\Carbon::getLocale();
+        }
+
+        // Application::terminating() callbacks added during a request would run again on every
+        // later request (Application::terminate() never clears them): keep only the boot-time ones.
+        if (property_exists($app, 'terminatingCallbacks')) {
+            $this->truncateTerminating = \Closure::bind(function (int $keep): void {
+                if (\count($this->terminatingCallbacks) > $keep) {
+                    $this->terminatingCallbacks = \array_slice($this->terminatingCallbacks, 0, $keep);
+                }
+            }, $app, \get_class($app));
+            $this->terminatingCallbacks = (\Closure::bind(fn () => \count($this->terminatingCallbacks), $app, \get_class($app)))();
+        }
+    }
+
+    /**
+     * Resets everything after the response was sent and the kernel terminated.
+     *
+     * @param null|IlluminateRequest $request the request just served (null if it never got built)
+     *
+     * @return list<string> problems worth a log line (a step that failed, a leaked transaction)
+     */
+    public function afterRequest(?IlluminateRequest $request): array
+    {
+        $problems = [];
+        $app = $this->app;
+
+        // Controllers are cached on their Route objects; Octane flushes them so that constructor
+        // state does not leak. (Route::flushController() exists since Laravel 8.x.)
+        if ($request !== null) {
+            $route = $request->route();
+            if (\is_object($route) && method_exists($route, 'flushController')) {
+                $route->flushController();
+            }
+        }
+
+        $steps = [
+            'session' => fn () => $this->resetSession(),
+            'cookies' => fn () => $this->resetQueuedCookies(),
+            'auth' => fn () => $this->resetAuth(),
+            'locale' => fn () => $this->resetLocale(),
+            'config' => fn () => $this->restoreConfig(),
+            'container' => fn () => $this->flushInstances(),
+            'log' => fn () => $this->resetLog(),
+            'database' => fn () => $this->resetDatabase($problems),
+            'cache' => fn () => $this->flushArrayCache(),
+            'caches' => fn () => $this->flushStaticCaches(),
+            'terminating' => fn () => $this->truncateTerminating !== null ? ($this->truncateTerminating)($this->terminatingCallbacks) : null,
+            'paginator' => fn () => $this->resetPaginator(),
+            'request' => fn () => $this->releaseRequest(),
+        ];
+        foreach ($steps as $name => $step) {
+            try {
+                $step();
+            } catch (\Throwable $e) {
+                $problems[] = "state reset step '{$name}' failed: ".\get_class($e).': '.$e->getMessage().' at '.$e->getFile().':'.$e->getLine();
+            }
+        }
+
+        return $problems;
+    }
+
+    /**
+     * Session: empty the store's attributes and give it a new id (Octane's FlushSessionState);
+     * StartSession then loads the next request's session by its cookie. The Store object is kept,
+     * because the Redirector and others captured it. regenerate() also resets a
+     * DatabaseSessionHandler's "exists" flag.
+     */
+    private function resetSession(): void
+    {
+        if (!$this->app->resolved('session')) {
+            return;
+        }
+        $manager = $this->app['session'];
+        $drivers = method_exists($manager, 'getDrivers') ? $manager->getDrivers() : [$manager->driver()];
+        foreach ($drivers as $store) {
+            if (method_exists($store, 'flush')) {
+                $store->flush();
+            }
+            if (method_exists($store, 'regenerate')) {
+                $store->regenerate();
+            }
+        }
+    }
+
+    /** Cookie::queue() leftovers (CookieJar::flushQueuedCookies() exists since 8.x). */
+    private function resetQueuedCookies(): void
+    {
+        if (!$this->app->resolved('cookie')) {
+            return;
+        }
+        $jar = $this->app['cookie'];
+        if (method_exists($jar, 'flushQueuedCookies')) {
+            $jar->flushQueuedCookies();
+        } elseif (method_exists($jar, 'getQueuedCookies')) {
+            foreach ($jar->getQueuedCookies() as $cookie) {
+                $jar->unqueue($cookie->getName(), $cookie->getPath());
+            }
+        }
+    }
+
+    /** Guards cache the authenticated user: forget them (AuthManager::forgetGuards(), 8.x+). */
+    private function resetAuth(): void
+    {
+        if ($this->app->resolved('auth.driver')) {
+            $this->app->forgetInstance('auth.driver');
+        }
+        if (!$this->app->resolved('auth')) {
+            return;
+        }
+        $auth = $this->app['auth'];
+        if (method_exists($auth, 'forgetGuards')) {
+            $auth->forgetGuards();
+        } elseif (property_exists($auth, 'guards')) {
+            \Closure::bind(function (): void {
+                $this->guards = [];
+            }, $auth, \get_class($auth))();
+        }
+    }
+
+    /** App::setLocale() in a request changes the translator (and Carbon) for good: put them back. */
+    private function resetLocale(): void
+    {
+        if ($this->locale !== null && $this->app->resolved('translator')) {
+            $translator = $this->app['translator'];
+            if ($translator->getLocale() !== $this->locale) {
+                $translator->setLocale($this->locale);
+            }
+            if ($this->fallbackLocale !== null && method_exists($translator, 'getFallback')
+                && $translator->getFallback() !== $this->fallbackLocale) {
+                $translator->setFallback($this->fallbackLocale);
+            }
+        }
+        if ($this->carbonLocale !== null && \Carbon\Carbon::getLocale() !== $this->carbonLocale) {
+            \Carbon\Carbon::setLocale($this->carbonLocale);
+        }
+    }
+
+    private function restoreConfig(): void
+    {
+        if ($this->restoreConfig !== null) {
+            // Arrays are copy-on-write: this is O(1) until the next request writes to config.
+            ($this->restoreConfig)($this->configItems);
+        }
+    }
+
+    /** Scoped instances ($app->scoped(), 8.x+) and the app's own list from config('laravel-rust.flush'). */
+    private function flushInstances(): void
+    {
+        if (method_exists($this->app, 'forgetScopedInstances')) {
+            $this->app->forgetScopedInstances();
+        }
+        foreach ($this->flush as $abstract) {
+            $this->app->forgetInstance($abstract);
+            Facade::clearResolvedInstance($abstract);
+        }
+    }
+
+    /**
+     * Log context set with Log::withContext() (Logger::withoutContext(), 8.x+), the shared context
+     * of Laravel 10+ (LogManager::flushSharedContext()), and resettable Monolog handlers/processors
+     * (buffers flushed, UidProcessor renewed).
+     */
+    private function resetLog(): void
+    {
+        if (!$this->app->resolved('log')) {
+            return;
+        }
+        $log = $this->app['log'];
+        if (method_exists($log, 'flushSharedContext')) {
+            $log->flushSharedContext();
+        }
+        $channels = method_exists($log, 'getChannels') ? $log->getChannels() : [];
+        foreach ($channels as $channel) {
+            if (method_exists($channel, 'withoutContext')) {
+                $channel->withoutContext();
+            }
+            $logger = method_exists($channel, 'getLogger') ? $channel->getLogger() : null;
+            if ($logger instanceof \Monolog\ResettableInterface) {
+                $logger->reset();
+            }
+        }
+    }
+
+    /**
+     * A transaction left open by a request would swallow every later query: roll it back. Also
+     * the query log and the "records were modified" flag (sticky write connections).
+     *
+     * @param list<string> $problems
+     */
+    private function resetDatabase(array &$problems): void
+    {
+        if (!$this->app->resolved('db')) {
+            return;
+        }
+        foreach ($this->app['db']->getConnections() as $name => $connection) {
+            if (method_exists($connection, 'transactionLevel') && $connection->transactionLevel() > 0) {
+                $problems[] = "the request left a transaction open on database connection '{$name}'; rolled back";
+                $connection->rollBack(0);
+            }
+            if (method_exists($connection, 'flushQueryLog')) {
+                $connection->flushQueryLog();
+            }
+            if (method_exists($connection, 'forgetRecordModificationState')) {
+                $connection->forgetRecordModificationState();
+            }
+        }
+    }
+
+    /** The "array" cache store lives for one request under php-fpm. */
+    private function flushArrayCache(): void
+    {
+        if ($this->app->resolved('cache') && $this->configItems !== null
+            && isset($this->configItems['cache']['stores']['array'])) {
+            $this->app['cache']->store('array')->flush();
+        }
+    }
+
+    /** Str's snake/camel/studly caches (Str::flushCache(), 8.x+) and the translator's parsed keys. */
+    private function flushStaticCaches(): void
+    {
+        if (method_exists(\Illuminate\Support\Str::class, 'flushCache')) {
+            \Illuminate\Support\Str::flushCache();
+        }
+        if ($this->app->resolved('translator')) {
+            $translator = $this->app['translator'];
+            if (method_exists($translator, 'flushParsedKeys')) { // Laravel 10+
+                $translator->flushParsedKeys();
+            } elseif (method_exists($translator, 'setParsedKeys')) {
+                $translator->setParsedKeys([]);
+            }
+        }
+    }
+
+    /**
+     * The paginator's resolvers must read the *current* request: re-install Laravel's own
+     * (PaginationState, 8.x+: they look up $app['request'] on each call), overriding any that a
+     * request replaced.
+     */
+    private function resetPaginator(): void
+    {
+        if (!class_exists(\Illuminate\Pagination\Paginator::class, false)) {
+            return;
+        }
+        if (class_exists(\Illuminate\Pagination\PaginationState::class)) {
+            \Illuminate\Pagination\PaginationState::resolveUsing($this->app);
+
+            return;
+        }
+        $app = $this->app;
+        \Illuminate\Pagination\Paginator::currentPathResolver(static fn () => $app['request']->url());
+        \Illuminate\Pagination\Paginator::currentPageResolver(static function ($pageName = 'page') use ($app) {
+            $page = $app['request']->input($pageName);
+
+            return filter_var($page, FILTER_VALIDATE_INT) !== false && (int) $page >= 1 ? (int) $page : 1;
+        });
+    }
+
+    /**
+     * Binds the small boot-time placeholder request in place of the one just served: the served
+     * request (and its body) is freed now, and the next Kernel::handle() rebinds 'request', which
+     * fires the rebinding callbacks (URL generator's request, auth user resolver, ...).
+     */
+    private function releaseRequest(): void
+    {
+        $this->app->instance('request', $this->placeholder);
+        Facade::clearResolvedInstance('request');
+        if ($this->app->resolved('url')) {
+            $this->app['url']->setRequest($this->placeholder);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+<?php
+
+declare(strict_types=1);
+
+namespace LaravelRust\Bridge\Protocol;
+
+/**
+ * One accepted Unix-socket connection from a Node thread.
+ *
+ * Reads are non-blocking: the worker reads only after stream_select() said the socket is
+ * readable, so the first read of a frame needs no extra poll() (a blocking PHP socket polls before
+ * every recv). Node writes each message in one go, so the rest of a frame follows at once; when
+ * it does not, the reader waits for it with stream_select() up to the I/O timeout, and a peer that
+ * stalls inside a frame for longer is treated as gone (its connection is closed, the others keep
+ * working). Writes try a non-blocking fwrite first and finish a partial write in blocking mode
+ * (PHP's C loop: no copies, EINTR handled), bounded by the same timeout.
+ */
+final class Connection
+{
+    /** Body frames are cut at this size (same as BODY_CHUNK_SIZE in messages.ts). */
+    public const BODY_CHUNK_SIZE = 1048576;
+
+    /** @var resource */
+    private $stream;
+
+    private int $maxPayload;
+
+    private float $ioTimeout;
+
+    public readonly int $key;
+
+    /**
+     * @param resource $stream
+     */
+    public function __construct($stream, int $maxPayload = FrameCodec::MAX_PAYLOAD, float $ioTimeout = 30.0)
+    {
+        $this->stream = $stream;
+        $this->maxPayload = $maxPayload;
+        $this->ioTimeout = $ioTimeout;
+        $this->key = get_resource_id($stream);
+        stream_set_blocking($stream, false);
+        $seconds = (int) $ioTimeout;
+        stream_set_timeout($stream, $seconds, (int) (($ioTimeout - $seconds) * 1e6)); // for blocking writes
+        // Fill PHP's read buffer in 64 KiB recv()s (default 8 KiB): big request bodies need fewer syscalls.
+        stream_set_chunk_size($stream, 65536);
+    }
+
+    /** @return resource */
+    public function stream()
+    {
+        return $this->stream;
+    }
+
+    /**
+     * Reads exactly one frame: 16 header bytes, then exactly `length` payload bytes.
+     *
+     * @return null|array{0:int,1:int,2:int,3:string} [type, flags, id, payload]; null when the
+     *                                                peer closed cleanly between frames
+     *
+     * @throws FrameException   on a header that breaks the format
+     * @throws ConnectionClosed on EOF or a timeout inside a frame
+     */
+    public function readFrame(): ?array
+    {
+        $header = $this->read(16, true);
+        if ($header === null) {
+            return null;
+        }
+        $h = FrameCodec::decodeHeader($header, $this->maxPayload);
+        $payload = $h['length'] === 0 ? '' : $this->read($h['length'], false);
+
+        return [$h['type'], $h['flags'], $h['id'], $payload];
+    }
+
+    /**
+     * Reads exactly $length bytes. At a frame boundary ($frameStart), EOF before any byte means
+     * a clean close (null).
+     *
+     * @throws ConnectionClosed
+     */
+    private function read(int $length, bool $frameStart): ?string
+    {
+        $data = @fread($this->stream, $length);
+        if ($data !== false && \strlen($data) === $length) {
+            return $data; // the usual case: the whole thing was there
+        }
+        $parts = [];
+        $got = 0;
+        if ($data !== false && $data !== '') {
+            $parts[] = $data;
+            $got = \strlen($data);
+        }
+        $deadline = 0.0;
+        while ($got < $length) {
+            if ($data === false || $data === '') {
+                if (feof($this->stream)) {
+                    if ($frameStart && $got === 0) {
+                        return null;
+                    }
+                    throw new ConnectionClosed('peer closed the connection inside a frame');
+                }
+                $now = microtime(true);
+                if ($deadline === 0.0) {
+                    $deadline = $now + $this->ioTimeout;
+                } elseif ($now >= $deadline) {
+                    throw new ConnectionClosed("read timed out inside a frame ({$got} of {$length} bytes after {$this->ioTimeout} s)");
+                }
+                $wait = $deadline - $now;
+                $read = [$this->stream];
+                $write = null;
+                $except = null;
+                @stream_select($read, $write, $except, (int) $wait, (int) (($wait - (int) $wait) * 1e6));
+            }
+            $data = @fread($this->stream, $length - $got);
+            if ($data !== false && $data !== '') {
+                $parts[] = $data;
+                $got += \strlen($data);
+                $deadline = 0.0;
+            }
+        }
+
+        return \count($parts) === 1 ? $parts[0] : implode('', $parts);
+    }
+
+    /**
+     * Writes all bytes: one non-blocking fwrite when the socket buffer has room (the usual case),
+     * else the rest in blocking mode, bounded by the I/O timeout.
+     *
+     * @throws ConnectionClosed when the peer is gone or the write times out
+     */
+    public function writeFrames(string $bytes): void
+    {
+        $length = \strlen($bytes);
+        $written = @fwrite($this->stream, $bytes);
+        if ($written === $length) {
+            return;
+        }
+        if ($written === false) {
+            throw new ConnectionClosed('write failed: '.(error_get_last()['message'] ?? 'peer closed the connection'));
+        }
+        stream_set_blocking($this->stream, true);
+        try {
+            $rest = @fwrite($this->stream, substr($bytes, $written));
+            if ($rest !== $length - $written) {
+                $timedOut = (bool) (stream_get_meta_data($this->stream)['timed_out'] ?? false);
+                throw new ConnectionClosed($timedOut
+                    ? "write timed out after {$this->ioTimeout} s (the peer stopped reading)"
+                    : 'write failed: '.(error_get_last()['message'] ?? 'peer closed the connection'));
+            }
+        } finally {
+            if (\is_resource($this->stream)) {
+                stream_set_blocking($this->stream, false);
+            }
+        }
+    }
+
+    /**
+     * Writes a whole response: in one write when the body fits one frame, else the head and then
+     * each body frame on its own (no copy of a big body into one more string).
+     */
+    public function writeResponse(int $id, string $headJson, string $body, int $endFlags): void
+    {
+        $length = \strlen($body);
+        if ($length <= self::BODY_CHUNK_SIZE) {
+            $this->writeFrames(self::encodeResponse($id, $headJson, $body, $endFlags));
+
+            return;
+        }
+        $this->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, $headJson));
+        for ($offset = 0; $offset < $length; $offset += self::BODY_CHUNK_SIZE) {
+            $last = $offset + self::BODY_CHUNK_SIZE >= $length;
+            $this->writeFrames(FrameCodec::encode(
+                FrameCodec::RESPONSE_BODY,
+                $last ? $endFlags : 0,
+                $id,
+                substr($body, $offset, self::BODY_CHUNK_SIZE)
+            ));
+        }
+    }
+
+    /**
+     * RESPONSE_HEAD (+ RESPONSE_BODY frames of at most BODY_CHUNK_SIZE bytes) as one string;
+     * `$endFlags` (END, maybe WORKER_STOPPING) go on the last frame. An empty body is a
+     * RESPONSE_HEAD carrying the end flags.
+     */
+    public static function encodeResponse(int $id, string $headJson, string $body, int $endFlags): string
+    {
+        $length = \strlen($body);
+        if ($length === 0) {
+            return FrameCodec::encode(FrameCodec::RESPONSE_HEAD, $endFlags, $id, $headJson);
+        }
+        if ($length <= self::BODY_CHUNK_SIZE) {
+            return FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, $headJson)
+                .FrameCodec::encode(FrameCodec::RESPONSE_BODY, $endFlags, $id, $body);
+        }
+        $out = FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, $headJson);
+        for ($offset = 0; $offset < $length; $offset += self::BODY_CHUNK_SIZE) {
+            $last = $offset + self::BODY_CHUNK_SIZE >= $length;
+            $out .= FrameCodec::encode(
+                FrameCodec::RESPONSE_BODY,
+                $last ? $endFlags : 0,
+                $id,
+                substr($body, $offset, self::BODY_CHUNK_SIZE)
+            );
+        }
+
+        return $out;
+    }
+
+    /** Writes body bytes as RESPONSE_BODY frames without END (streamed responses). */
+    public function writeBody(int $id, string $bytes): void
+    {
+        $length = \strlen($bytes);
+        if ($length <= self::BODY_CHUNK_SIZE) {
+            $this->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_BODY, 0, $id, $bytes));
+
+            return;
+        }
+        for ($offset = 0; $offset < $length; $offset += self::BODY_CHUNK_SIZE) {
+            $this->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_BODY, 0, $id, substr($bytes, $offset, self::BODY_CHUNK_SIZE)));
+        }
+    }
+
+    public function close(): void
+    {
+        if (\is_resource($this->stream)) {
+            @fclose($this->stream);
+        }
+    }
+}

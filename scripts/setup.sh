@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One-time setup on Debian 12 (or newer) with Node 20: installs PHP, Debian's Laravel packages
+# and nginx + php-fpm (the benchmark's and the differential tests' peer) when they are missing,
+# then the npm packages, then builds and prepares the bundled example app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache php-laravel-framework nginx-light)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then SUDO="sudo"; else
+      echo "setup: these packages are missing and this user is not root (and has no sudo): ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Debian starts the services it installs; we start our own nginx/php-fpm on loopback when needed.
+  $SUDO systemctl disable --now nginx php8.2-fpm >/dev/null 2>&1 || true
+else
+  echo "setup: Debian packages already installed"
+fi
+
+echo "setup: installing npm packages"
+npm ci --no-audit --no-fund
+
+echo "setup: building"
+npm run build --silent
+
+echo "setup: preparing the example Laravel app (SQLite database, storage folders)"
+bash example/bin/setup.sh
+
+echo "setup: done. Next: npm start   (serves the example app on http://127.0.0.1:8080)"

@@ -1,0 +1,88 @@
+/**
+ * Writing responses with uWS: status, headers and body in one cork (one syscall), hop-by-hop
+ * headers dropped (uWS frames the body itself), and header values with CR/LF refused so an app
+ * can never split a response.
+ */
+import { STATUS_CODES } from 'node:http';
+import { clientMessageFor, httpStatusFor, type BridgeError } from '../errors.js';
+import type { HeaderPairs } from '../codec/messages.js';
+import type { Uws } from './uws.js';
+
+/**
+ * Fields the app must not set on the wire: the connection-specific ones of RFC 9110 §7.6.1, the
+ * framing ones uWS writes itself (Content-Length), and Date, which uWS always adds (nginx also
+ * hides an upstream's Date).
+ */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'content-length', 'date']);
+
+const statusLines = new Map<number, string>();
+export function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+    statusLines.set(status, line);
+  }
+  return line;
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.5: field values are visible characters, spaces and tabs; CR, LF and NUL never. */
+const BAD_VALUE = /[\r\n\0]/;
+
+/** Returns the name of the first header that cannot be sent safely, or null. */
+export function findUnsafeHeader(headers: HeaderPairs): string | null {
+  for (const [name, value] of headers) {
+    if (!HEADER_NAME.test(name) || BAD_VALUE.test(value)) return name;
+  }
+  return null;
+}
+
+/** Tracks a response's life so nothing is written after abort or end (uWS would throw). */
+export interface ResponseState {
+  aborted: boolean;
+  done: boolean;
+}
+
+/** RFC 9110 §6.4.1: these never carry a body. */
+function statusHasNoBody(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+export function writeResponse(
+  res: Uws.HttpResponse,
+  state: ResponseState,
+  isHead: boolean,
+  status: number,
+  headers: HeaderPairs,
+  body: ArrayBuffer,
+): void {
+  if (state.aborted || state.done) return;
+  state.done = true;
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    for (const [name, value] of headers) {
+      if (!NOT_FORWARDED.has(name.toLowerCase())) res.writeHeader(name, value);
+    }
+    if (statusHasNoBody(status)) {
+      res.endWithoutBody(0);
+    } else if (isHead) {
+      res.endWithoutBody(body.byteLength);
+    } else {
+      res.end(body);
+    }
+  });
+}
+
+/** Writes a front-door error page: a short text and the status from the error table. */
+export function writeError(res: Uws.HttpResponse, state: ResponseState, error: BridgeError, extraHeaders: HeaderPairs = [], closeConnection = false): number {
+  const status = httpStatusFor(error.code);
+  if (state.aborted || state.done) return status;
+  state.done = true;
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
+    for (const [name, value] of extraHeaders) res.writeHeader(name, value);
+    res.end(`${clientMessageFor(error.code)}\n`, closeConnection);
+  });
+  return status;
+}

@@ -1,0 +1,230 @@
+/**
+ * The HTTP side on the main thread: uWebSockets.js accepts requests, copies what it needs out of
+ * the short-lived uWS objects, reserves a PHP worker, hands the request to a thread, and writes
+ * the answer back in one cork.
+ *
+ * uWS rules kept here (see STYLE.md): everything is read from HttpRequest synchronously;
+ * onAborted is registered before any await; `state` guards every write after abort or end.
+ */
+import type { Config } from '../config.js';
+import { BridgeError, toBridgeError } from '../errors.js';
+import type { HeaderPairs, RequestHead } from '../codec/messages.js';
+import type { Logger } from '../logger.js';
+import type { WorkerScheduler, WorkerSlot } from '../pool/scheduler.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { Dispatcher } from '../threads/dispatcher.js';
+import type { PhpTaskResult } from '../threads/task.js';
+import { readBody } from './body.js';
+import { findUnsafeHeader, writeError, writeResponse, type ResponseState } from './respond.js';
+import type { Uws } from './uws.js';
+
+export interface HttpServerDeps {
+  config: Config;
+  log: Logger;
+  uws: typeof Uws;
+  scheduler: WorkerScheduler;
+  dispatcher: Dispatcher;
+  supervisor: Supervisor;
+}
+
+/** Errors after which the connection to the PHP worker cannot be trusted: replace the worker. */
+const WORKER_BROKEN = new Set(['WORKER_CRASHED', 'WORKER_CONNECT_FAILED', 'FRAME_BAD_MAGIC', 'FRAME_BAD_VERSION', 'FRAME_BAD_CHECKSUM', 'FRAME_UNKNOWN_TYPE', 'FRAME_BAD_FLAGS', 'FRAME_PAYLOAD_TOO_LARGE', 'FRAME_TRUNCATED', 'FRAME_WRONG_REQUEST_ID', 'FRAME_UNEXPECTED', 'FRAME_BAD_PAYLOAD']);
+
+export class HttpServer {
+  readonly #deps: HttpServerDeps;
+  readonly #app: Uws.TemplatedApp;
+  #listenSocket: Uws.us_listen_socket | null = null;
+  #inFlight = 0;
+  #drained: (() => void) | null = null;
+  #closing = false;
+
+  constructor(deps: HttpServerDeps) {
+    this.#deps = deps;
+    this.#app = deps.uws.App();
+    this.#app.any('/*', (res, req) => this.#handle(res, req));
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  listen(): Promise<number> {
+    const { httpHost, httpPort } = this.#deps.config;
+    return new Promise((resolve, reject) => {
+      this.#app.listen(httpHost, httpPort, (token) => {
+        if (!token) {
+          reject(new BridgeError('SOCKET_IN_USE', `cannot listen on ${httpHost}:${httpPort}: the port is in use or the address is not available (HTTP_HOST/HTTP_PORT)`));
+          return;
+        }
+        this.#listenSocket = token;
+        resolve(this.#deps.uws.us_socket_local_port(token));
+      });
+    });
+  }
+
+  /** Stops accepting connections and resolves when in-flight requests are done (or `graceMs` passes). */
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    if (this.#listenSocket) {
+      this.#deps.uws.us_listen_socket_close(this.#listenSocket);
+      this.#listenSocket = null;
+    }
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.#drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  #handle(res: Uws.HttpResponse, req: Uws.HttpRequest): void {
+    const started = performance.now();
+    const { config } = this.#deps;
+    // Copy everything from `req` now: it is invalid after this synchronous call.
+    const method = req.getCaseSensitiveMethod();
+    const path = req.getUrl();
+    const query = req.getQuery();
+    const headers: HeaderPairs = [];
+    let contentLength = -1;
+    let chunked = false;
+    let badLength = false;
+    req.forEach((name, value) => {
+      headers.push([name, value]);
+      if (name === 'content-length') {
+        if (contentLength !== -1 || !/^\d+$/.test(value)) badLength = true;
+        contentLength = Number(value);
+      } else if (name === 'transfer-encoding') {
+        chunked = true;
+      }
+    });
+    const state: ResponseState = { aborted: false, done: false };
+    res.onAborted(() => {
+      state.aborted = true;
+    });
+    const remoteAddr = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const head: RequestHead = {
+      method,
+      uri: query ? `${path}?${query}` : path,
+      headers,
+      remote_addr: remoteAddr,
+      remote_port: 0,
+      server_addr: config.httpHost,
+      server_port: config.httpPort,
+      https: false,
+      protocol: 'HTTP/1.1',
+      time: Date.now() / 1000,
+    };
+    const isHead = method === 'HEAD';
+    this.#inFlight++;
+    const finish = (status: number, worker: number | null): void => {
+      this.#inFlight--;
+      this.#deps.log.info({ method, path, status, ms: Math.round((performance.now() - started) * 100) / 100, worker }, 'request');
+      if (this.#inFlight === 0 && this.#drained) this.#drained();
+    };
+
+    if (this.#closing) {
+      finish(writeError(res, state, new BridgeError('SHUTTING_DOWN', 'server is shutting down'), [], true), null);
+      return;
+    }
+    if (badLength || (chunked && contentLength !== -1)) {
+      // RFC 9112 §6.3: a message with both, or an invalid length, cannot be framed safely.
+      finish(writeError(res, state, new BridgeError('BAD_REQUEST', 'invalid or conflicting Content-Length / Transfer-Encoding'), [], true), null);
+      return;
+    }
+    if (contentLength > config.maxBodySize) {
+      // Refuse before reading a byte, and close so the rest of the body is not read.
+      finish(writeError(res, state, new BridgeError('BODY_TOO_LARGE', `body of ${contentLength} bytes exceeds MAX_BODY_SIZE`), [], true), null);
+      return;
+    }
+    if (contentLength > 0 || chunked) {
+      readBody(res, chunked ? -1 : contentLength, config.maxBodySize, (result) => {
+        if (state.aborted) {
+          finish(499, null);
+          return;
+        }
+        if (!result.ok) {
+          const error = result.tooLarge
+            ? new BridgeError('BODY_TOO_LARGE', 'body exceeds MAX_BODY_SIZE')
+            : new BridgeError('BAD_REQUEST', 'body does not match its Content-Length');
+          finish(writeError(res, state, error, [], true), null);
+          return;
+        }
+        void this.#dispatch(res, state, isHead, head, result.body, finish);
+      });
+      return;
+    }
+    void this.#dispatch(res, state, isHead, head, null, finish);
+  }
+
+  async #dispatch(
+    res: Uws.HttpResponse,
+    state: ResponseState,
+    isHead: boolean,
+    head: RequestHead,
+    body: ArrayBuffer | null,
+    finish: (status: number, worker: number | null) => void,
+  ): Promise<void> {
+    const { scheduler, dispatcher, supervisor, config } = this.#deps;
+    let slot: WorkerSlot | null = null;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (slot !== null) supervisor.kill(slot.id, `request ${head.method} ${head.uri} ran past REQUEST_TIMEOUT`);
+      finish(writeError(res, state, new BridgeError('REQUEST_TIMEOUT', 'request timed out')), slot?.id ?? null);
+    }, config.requestTimeoutMs);
+
+    try {
+      const acquired = scheduler.acquire();
+      slot = acquired instanceof Promise ? await acquired : acquired;
+    } catch (err) {
+      clearTimeout(timer);
+      if (timedOut) return;
+      const error = toBridgeError(err);
+      finish(writeError(res, state, error, error.code === 'QUEUE_FULL' ? [['Retry-After', '1']] : []), null);
+      return;
+    }
+    if (timedOut || state.aborted) {
+      // Nobody is waiting for this answer any more: give the worker straight back.
+      clearTimeout(timer);
+      scheduler.release(slot);
+      if (!timedOut) finish(499, null);
+      return;
+    }
+
+    let result: PhpTaskResult;
+    try {
+      result = await dispatcher.run({ workerId: slot.id, socketPath: slot.socketPath, head, body });
+    } catch (err) {
+      result = { ok: false, error: toBridgeError(err).toData() };
+    }
+    clearTimeout(timer);
+    if (timedOut) return; // answered 504 and the worker is already being replaced
+    slot.served++;
+
+    if (!result.ok) {
+      const error = toBridgeError(result.error);
+      if (WORKER_BROKEN.has(error.code)) {
+        supervisor.kill(slot.id, error.message);
+      } else {
+        scheduler.release(slot);
+      }
+      this.#deps.log.warn({ worker: slot.id, code: error.code, uri: head.uri }, error.message);
+      finish(state.aborted ? 499 : writeError(res, state, error), slot.id);
+      return;
+    }
+
+    scheduler.release(slot, result.stopping);
+    const unsafe = findUnsafeHeader(result.headers);
+    if (unsafe !== null) {
+      const error = new BridgeError('BAD_RESPONSE_HEADER', `the app sent response header "${unsafe}" with an invalid name or a CR/LF in its value`);
+      this.#deps.log.warn({ worker: slot.id, uri: head.uri }, error.message);
+      finish(writeError(res, state, error), slot.id);
+      return;
+    }
+    writeResponse(res, state, isHead, result.status, result.headers, result.body);
+    finish(state.aborted ? 499 : result.status, slot.id);
+  }
+}
