@@ -87,6 +87,61 @@ type Autocannon = (opts: AutocannonOptions, cb?: (err: Error | null, result: Aut
 
 const require = createRequire(import.meta.url);
 
+interface AutocannonClient {
+  conn?: { removeAllListeners(event: string): void; on(event: string, fn: () => void): void; destroy(): void };
+  parser?: { initialize?: (type: number) => void };
+  pipelinedRequests?: { clear(): void };
+  on(event: 'headers', fn: (info: { shouldKeepAlive?: boolean }) => void): void;
+  _connect(): void;
+  _doRequest(): void;
+  __benchServerCloses?: boolean;
+  __benchListening?: boolean;
+}
+
+/**
+ * autocannon 8 does not cope with servers that close the connection after each response (PHP's
+ * built-in server behind `artisan serve` always does): it writes the next request on the closing
+ * connection, then on 'end' opens a new one while keeping the request queued on the old one, so
+ * every later latency is measured from a stale start time, and large request bodies written to
+ * the closed socket count as errors. This patch makes such a client reconnect cleanly instead:
+ * after a response without keep-alive, the next request goes on a fresh connection, and any
+ * reconnect drops the old socket with its listeners, its unanswerable requests and the parser
+ * state. Keep-alive servers (ours, nginx) never reconnect, so they are not affected.
+ */
+export function patchReconnects(): void {
+  const Client = require('autocannon/lib/httpClient.js') as { prototype: AutocannonClient & { __benchPatched?: boolean } };
+  const proto = Client.prototype;
+  if (proto.__benchPatched) return;
+  const { HTTPParser } = require('http-parser-js') as { HTTPParser: { RESPONSE: number } };
+  const connect = proto._connect;
+  const doRequest = proto._doRequest;
+  proto._connect = function (this: AutocannonClient): void {
+    if (!this.__benchListening) {
+      this.__benchListening = true;
+      this.on('headers', (info) => {
+        if (info.shouldKeepAlive === false) this.__benchServerCloses = true;
+      });
+    }
+    const old = this.conn;
+    if (old) {
+      for (const event of ['data', 'end', 'error']) old.removeAllListeners(event);
+      old.on('error', () => {});
+      old.destroy();
+      this.pipelinedRequests?.clear();
+      this.parser?.initialize?.(HTTPParser.RESPONSE);
+    }
+    this.__benchServerCloses = false;
+    connect.call(this);
+  };
+  proto._doRequest = function (this: AutocannonClient): void {
+    // The server said it closes this connection: the next request goes on a new one
+    // (_connect sends it).
+    if (this.__benchServerCloses) this._connect();
+    else doRequest.call(this);
+  };
+  proto.__benchPatched = true;
+}
+
 function send(message: LoadMessage): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
@@ -189,6 +244,7 @@ export function parseJob(raw: string | undefined): LoadJob {
 async function main(): Promise<void> {
   const job = parseJob(process.argv[2]);
   const autocannon = require('autocannon') as Autocannon;
+  patchReconnects();
   if (job.warmupSeconds > 0) await run(autocannon, job, job.warmupSeconds);
   send({ type: 'ready' });
   if (job.handshake) await waitForGo();

@@ -45,6 +45,11 @@ export interface Config {
   readonly maxRequests: number;
   readonly workerMemoryLimitMb: number;
   readonly shutdownGraceMs: number;
+  /** Answered by the front door itself: liveness and readiness. Empty = off. */
+  readonly healthPath: string;
+  readonly readyPath: string;
+  /** Development: reload PHP workers when the app's files change. */
+  readonly watch: boolean;
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -175,6 +180,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
     maxRequests: intIn('MAX_REQUESTS', 1000, 0, 100_000_000),
     workerMemoryLimitMb: intIn('WORKER_MEMORY_LIMIT', 128, 0, 1_048_576, ' (megabytes, 0 = no limit)'),
     shutdownGraceMs: seconds('SHUTDOWN_GRACE', 30, 0, 3600),
+    healthPath: read('HEALTH_PATH', () => pathSetting(env.get('HEALTH_PATH').default('/healthz').asString(), 'HEALTH_PATH')),
+    readyPath: read('READY_PATH', () => pathSetting(env.get('READY_PATH').default('/readyz').asString(), 'READY_PATH')),
+    watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
   };
   return Object.freeze(config);
 }
@@ -182,6 +190,13 @@ export function loadConfig(options: LoadOptions = {}): Config {
 /** One thread per core, capped at 2: measured in `npm run bench` (see docs/PERFORMANCE.md). */
 function defaultWorkerThreads(): number {
   return Math.min(2, Math.max(1, availableParallelism() - 1));
+}
+
+function pathSetting(value: string, name: string): string {
+  if (value !== '' && !value.startsWith('/')) {
+    throw new ConfigError(`invalid configuration: "${name}" must be a URL path starting with "/" (or empty to turn it off), but is set to "${value}"`);
+  }
+  return value;
 }
 
 function readDotenv(cwd: string): Record<string, string> {

@@ -4,8 +4,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createServer, type Server } from 'node:net';
-import { chmodSync } from 'node:fs';
 import { loadConfig, type Config } from './config.js';
 import { BridgeError } from './errors.js';
 import { createLogger, flushLogs, type Logger } from './logger.js';
@@ -14,6 +12,8 @@ import { HttpServer } from './http/server.js';
 import { WorkerScheduler } from './pool/scheduler.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { claimSocketPath, removeQuietly } from './supervisor/socket-files.js';
+import { listenControlSocket } from './supervisor/control-socket.js';
+import { watchForChanges } from './supervisor/watch.js';
 import { createDispatcher } from './threads/dispatcher.js';
 
 async function main(): Promise<void> {
@@ -46,10 +46,9 @@ async function run(config: Config, log: Logger): Promise<void> {
   // same SOCKET_PATH refuses to start instead of stealing its sockets.
   mkdirSync(dirname(config.socketPath), { recursive: true });
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
-  const control = await listenControlSocket(config.socketPath);
-
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
+  const control = await listenControlSocket(config.socketPath, supervisor, log);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
   const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor });
 
@@ -71,6 +70,11 @@ async function run(config: Config, log: Logger): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading PHP workers');
+    supervisor.reload().catch(() => undefined);
+  });
+  if (config.watch) watchForChanges(config.laravelPath, log, () => supervisor.reload().catch(() => undefined));
 
   await supervisor.start();
   const port = await http.listen();
@@ -78,17 +82,6 @@ async function run(config: Config, log: Logger): Promise<void> {
     { url: `http://${config.httpHost}:${port}`, threads: dispatcher.threads, workers: supervisor.readyCount, poolMax: config.poolMax },
     'listening',
   );
-}
-
-function listenControlSocket(path: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((socket) => socket.end());
-    server.once('error', reject);
-    server.listen(path, () => {
-      chmodSync(path, 0o600);
-      resolve(server);
-    });
-  });
 }
 
 void main();

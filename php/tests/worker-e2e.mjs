@@ -3,11 +3,14 @@
 //
 //   node php/tests/worker-e2e.mjs            plain mode (fixtures/echo-handler.php, hello.php)
 //   LARAVEL_PATH=/work/main/example node php/tests/worker-e2e.mjs laravel
+//   node php/tests/worker-e2e.mjs state      state reset between requests: runs a throwaway copy of
+//                                            the example app (LARAVEL_PATH) with the probe routes of
+//                                            fixtures/state-*-routes.php appended
 //
 // Prints one line per check and finally "N passed, M failed"; exit code 0 only when M == 0.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync, statSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, rmSync, mkdtempSync, writeFileSync, cpSync, mkdirSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -489,8 +492,134 @@ async function laravelTests() {
   if (process.env.E2E_VERBOSE) console.log(w.stderr);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+async function stateTests() {
+  const source = process.env.LARAVEL_PATH ?? join(root, 'example');
+  const app = join(tmp, 'app');
+  cpSync(source, app, { recursive: true, filter: (src) => !/\/(storage|\.git|node_modules)(\/|$)/.test(src.slice(source.length)) });
+  for (const d of ['app', 'logs', 'framework/cache/data', 'framework/sessions', 'framework/views', 'framework/testing']) mkdirSync(join(app, 'storage', d), { recursive: true });
+  appendFileSync(join(app, 'routes', 'api.php'), `\nrequire ${JSON.stringify(join(here, 'fixtures', 'state-api-routes.php'))};\n`);
+  appendFileSync(join(app, 'routes', 'web.php'), `\nrequire ${JSON.stringify(join(here, 'fixtures', 'state-web-routes.php'))};\n`);
+  writeFileSync(join(app, 'config', 'laravel-rust.php'), "<?php\nreturn ['flush' => ['bridge.flushed']];\n");
+
+  const w = startWorker({ BRIDGE_APP: 'laravel', LARAVEL_PATH: app });
+  await w.readyPromise;
+  const c = await open(w.socket);
+  const get = async (uri, headers = [['host', 'app.test']], conn = c) => {
+    const r = await conn.request({ uri, headers });
+    if (r.error || r.status >= 500) console.log(`     ${uri}: ${r.status} ${JSON.stringify(r.error)} ${r.text?.slice(0, 300)}\n${w.stderr.slice(-2000)}`);
+    return r;
+  };
+  const json = async (uri, headers) => JSON.parse((await get(uri, headers)).text);
+
+  check('app sees runningInConsole() === false (as under php-fpm)', (await json('/api/state/console')).console === false);
+
+  await json('/api/state/locale/set');
+  const loc = await json('/api/state/locale/get');
+  check('locale reset after App::setLocale()/Carbon::setLocale()', loc.app === 'en' && loc.translator === 'en' && loc.carbon === 'en', JSON.stringify(loc));
+
+  await json('/api/state/config/set');
+  const cfg = await json('/api/state/config/get');
+  check('config changes made in a request are rolled back', cfg.name !== 'Changed' && cfg.custom === null, JSON.stringify(cfg));
+
+  const q = await json('/api/state/cookie/queue');
+  const qc = await json('/api/state/cookie/count');
+  const web = await get('/state/web-cookie');
+  check('queued cookies flushed after the request', q.queued === 1 && qc.queued === 0 && !header(web, 'set-cookie').some((v) => v.startsWith('leaked=')), JSON.stringify([q, qc, header(web, 'set-cookie')]));
+
+  const login = await json('/api/state/auth/login');
+  const after = await json('/api/state/auth/check');
+  check('auth guards forgotten: the next request is a guest', login.check === true && after.check === false && after.user === null, JSON.stringify([login, after]));
+
+  await json('/api/state/terminating');
+  await json('/api/state/terminating');
+  const t = await json('/api/state/terminated');
+  check('app()->terminating() callbacks from a request do not pile up', t.ran === 2, JSON.stringify(t));
+
+  const u1 = await json('/api/state/url?x=1', [['host', 'one.test:8080']]);
+  const u2 = await json('/api/state/url', [['host', 'two.test']]);
+  check('URL generator follows each request (host, query)', u1.full === 'http://one.test:8080/api/state/url?x=1' && u2.current === 'http://two.test/api/state/url' && u2.route === 'http://two.test/x', JSON.stringify([u1, u2]));
+
+  const p1 = await json('/api/state/paginator?page=3');
+  const p2 = await json('/api/state/paginator');
+  check('paginator resolves page/path from the current request', p1.page === 3 && p2.page === 1 && p2.path === 'http://app.test/api/state/paginator', JSON.stringify([p1, p2]));
+
+  const db1 = await json('/api/state/db/begin');
+  const db2 = await json('/api/state/db/level');
+  await sleep(50);
+  check('a transaction left open by a request is rolled back', db1.level === 1 && db2.level === 0 && w.stderr.includes('left a transaction open'), JSON.stringify([db1, db2]));
+
+  await json('/api/state/flush/bind');
+  const fl = await json('/api/state/flush/check');
+  check("config('laravel-rust.flush') instances are forgotten, others kept", fl.flushed === false && fl.kept === true, JSON.stringify(fl));
+
+  await json('/api/state/log/context');
+  const lg = await json('/api/state/log/get');
+  check('Log::withContext() does not leak into the next request', Array.isArray(lg.context) ? lg.context.length === 0 : Object.keys(lg.context).length === 0, JSON.stringify(lg));
+
+  const rq = await json('/api/state/request-id?a=1');
+  check('request() / app("request") / Request facade are the current request', rq.same === true && rq.uri === '/api/state/request-id?a=1' && rq.facade === rq.uri, JSON.stringify(rq));
+
+  // Sessions: client A stores a secret; client B (no cookie) must not see it; A still does.
+  const put = await get('/state/session/put?v=s3cr3t');
+  const cookieA = header(put, 'set-cookie').map((v) => v.split(';')[0]).join('; ');
+  const b = await json('/state/session/get');
+  const a = await json('/state/session/get', [['host', 'app.test'], ['cookie', cookieA]]);
+  check('session data does not bleed to a client without the cookie', b.secret === null, JSON.stringify(b));
+  check('session data persists for the client with the cookie', a.secret === 's3cr3t' && a.id !== b.id, JSON.stringify([a, b]));
+
+  const st = await get('/api/state/stream');
+  check('StreamedResponse: body streamed as separate RESPONSE_BODY frames', st.text === 'part1\npart2\n' && st.chunks.length >= 2, JSON.stringify([st.text, st.chunks.length, w.stderr.slice(-500)]));
+  const dl = await get('/api/state/download');
+  check('BinaryFileResponse (download): file bytes + Content-Disposition', dl.status === 200 && dl.text.startsWith('#!/usr/bin/env php') && /attachment; filename=artisan.txt/.test(header(dl, 'content-disposition')[0] ?? ''), JSON.stringify([dl.status, dl.headers]));
+
+  c.close();
+  const exit = await stop(w);
+  check('state app: SIGTERM → exit 0, nothing on stdout', exit.code === 0 && w.stdout === '', JSON.stringify(exit) + w.stdout);
+  if (process.env.E2E_VERBOSE) console.log(w.stderr);
+
+  // The same app with the package "installed": provider registered, worker started by artisan
+  // under a custom STARTUP_COMMAND.
+  appendFileSync(join(app, 'vendor', 'autoload.php'), `\nspl_autoload_register(static function ($c) { if (strncmp($c, 'LaravelRust\\\\Bridge\\\\', 19) === 0) { $f = ${JSON.stringify(join(root, 'php', 'src'))}.'/'.str_replace('\\\\', '/', substr($c, 19)).'.php'; if (is_file($f)) require $f; } });\n`);
+  const appConfig = join(app, 'config', 'app.php');
+  const { readFileSync } = await import('node:fs');
+  writeFileSync(appConfig, readFileSync(appConfig, 'utf8').replace('App\\Providers\\RouteServiceProvider::class,', 'App\\Providers\\RouteServiceProvider::class,\n        LaravelRust\\Bridge\\BridgeServiceProvider::class,'));
+  const socket = join(tmp, 'artisan.sock');
+  const child = spawn('php', ['artisan', 'bridge:work'], {
+    cwd: app,
+    env: { ...process.env, STARTUP_COMMAND: 'bridge:work', BRIDGE_SOCKET: socket, BRIDGE_MAX_REQUESTS: '50' },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  const aw = { child, socket, stdout: '', stderr: '', exit: null };
+  child.stdout.on('data', (d) => (aw.stdout += d));
+  child.stderr.on('data', (d) => (aw.stderr += d));
+  aw.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((aw.exit = { code, signal }))));
+  const ready = await Promise.race([
+    new Promise((resolve) => { let b = ''; child.stdio[3].on('data', (d) => { b += d; if (b.includes('\n')) resolve(JSON.parse(b)); }); }),
+    aw.exited.then(() => null),
+  ]);
+  check('artisan STARTUP_COMMAND=bridge:work: ready line on fd 3', ready?.ready === true && ready.socket === socket, JSON.stringify(ready) + aw.stderr + aw.stdout);
+  if (ready) {
+    const ac = await open(socket);
+    const ping = await ac.request({ uri: '/api/ping' });
+    const counts = [];
+    for (let i = 0; i < 3; i++) counts.push(JSON.parse((await ac.request({ uri: '/api/counter' })).text).count);
+    await ac.request({ uri: '/api/state/locale/set' });
+    const loc = JSON.parse((await ac.request({ uri: '/api/state/locale/get' })).text);
+    const con = JSON.parse((await ac.request({ uri: '/api/state/console' })).text);
+    check('artisan worker serves: ping, growing counter, state reset, runningInConsole false',
+      ping.text === '{"pong":true}' && counts[2] === counts[0] + 2 && loc.app === 'en' && con.console === false && ac.hello.app === 'laravel',
+      JSON.stringify([ping.text, counts, loc, con]));
+    ac.close();
+  }
+  const ae = await stop(aw);
+  check('artisan worker: SIGTERM → exit 0, socket removed, nothing on stdout', ae.code === 0 && !existsSync(socket) && aw.stdout === '', JSON.stringify(ae) + aw.stdout + aw.stderr.slice(-1000));
+}
+
 try {
   if (process.argv[2] === 'laravel') await laravelTests();
+  else if (process.argv[2] === 'state') await stateTests();
   else await plainTests();
 } catch (e) {
   failed++;

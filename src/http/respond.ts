@@ -54,7 +54,7 @@ export function writeResponse(
   isHead: boolean,
   status: number,
   headers: HeaderPairs,
-  body: ArrayBuffer,
+  body: ArrayBuffer | Uint8Array,
 ): void {
   if (state.aborted || state.done) return;
   state.done = true;

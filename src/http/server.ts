@@ -118,6 +118,10 @@ export class HttpServer {
       time: Date.now() / 1000,
     };
     const isHead = method === 'HEAD';
+    if (path === config.healthPath || path === config.readyPath) {
+      this.#answerProbe(res, state, path === config.healthPath);
+      return;
+    }
     this.#inFlight++;
     const finish = (status: number, worker: number | null): void => {
       this.#inFlight--;
@@ -157,6 +161,23 @@ export class HttpServer {
       return;
     }
     void this.#dispatch(res, state, isHead, head, null, finish);
+  }
+
+  /**
+   * Liveness: the front door runs. Readiness: at least one PHP worker can take a request.
+   * Answered here, never by PHP, so a probe works even when every worker is busy or down.
+   */
+  #answerProbe(res: Uws.HttpResponse, state: ResponseState, liveness: boolean): void {
+    const workers = this.#deps.supervisor.readyCount;
+    const ready = liveness || (workers > 0 && !this.#closing);
+    const body = JSON.stringify({
+      status: ready ? 'ok' : 'unavailable',
+      workers,
+      idle: this.#deps.scheduler.idleCount,
+      waiting: this.#deps.scheduler.waiting,
+      closing: this.#closing,
+    });
+    writeResponse(res, state, false, ready ? 200 : 503, [['Content-Type', 'application/json'], ['Cache-Control', 'no-store']], new TextEncoder().encode(body));
   }
 
   async #dispatch(

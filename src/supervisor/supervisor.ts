@@ -20,6 +20,8 @@ interface WorkerRecord {
   spawned: SpawnedWorker;
   state: 'booting' | 'ready' | 'stopping';
   slot: WorkerSlot | null;
+  /** Send SIGTERM once its current request is done (reload, idle shrink, memory recycle). */
+  retire: boolean;
 }
 
 export class Supervisor {
@@ -34,6 +36,7 @@ export class Supervisor {
   #maintenanceTimer: NodeJS.Timeout | null = null;
   #healthTimer: NodeJS.Timeout | null = null;
   #stopping = false;
+  #reloading: Promise<{ replaced: number }> | null = null;
 
   constructor(config: Config, scheduler: WorkerScheduler, log: Logger) {
     this.#config = config;
@@ -95,6 +98,63 @@ export class Supervisor {
     record.spawned.child.kill('SIGKILL');
   }
 
+  /**
+   * Replaces every worker with a fresh one running the app's current code, one at a time: the
+   * new worker boots first, then the old one leaves once its current request is done, so no
+   * request fails. If a new worker cannot boot (broken code), the reload stops and the old
+   * workers keep serving.
+   */
+  async reload(): Promise<{ replaced: number }> {
+    if (this.#reloading) return this.#reloading;
+    const run = async (): Promise<{ replaced: number }> => {
+      const old = [...this.#workers.values()].filter((record) => record.state !== 'stopping');
+      this.#log.info({ workers: old.length }, 'reload: replacing PHP workers one by one');
+      let replaced = 0;
+      for (const record of old) {
+        if (this.#stopping) break;
+        const fresh = this.#spawn();
+        if (fresh === null) break;
+        try {
+          await fresh.ready;
+        } catch (err) {
+          this.#log.error(`reload stopped: a new PHP worker failed to start (${(err as Error).message}); the old workers keep serving`);
+          throw new BridgeError('INTERNAL', `reload failed: ${(err as Error).message}`);
+        }
+        this.#retire(record.spawned.id);
+        replaced++;
+      }
+      this.#log.info({ replaced }, 'reload: done');
+      return { replaced };
+    };
+    this.#reloading = run().finally(() => {
+      this.#reloading = null;
+    });
+    return this.#reloading;
+  }
+
+  /** Takes a worker out of rotation and stops it once it is idle. */
+  #retire(id: number): void {
+    const record = this.#workers.get(id);
+    if (record === undefined) return;
+    record.retire = true;
+    if (record.state === 'booting') {
+      record.state = 'stopping';
+      record.spawned.child.kill('SIGTERM');
+      return;
+    }
+    this.#scheduler.retire(id);
+  }
+
+  /** A snapshot for the control socket's `status` command. */
+  status(): Array<{ id: number; pid: number | undefined; state: string; served: number }> {
+    return [...this.#workers.values()].map((record) => ({
+      id: record.spawned.id,
+      pid: record.spawned.child.pid,
+      state: record.slot?.state === 'busy' ? 'busy' : record.state,
+      served: record.slot?.served ?? 0,
+    }));
+  }
+
   /** Stops every worker: SIGTERM, then SIGKILL for any still running after `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
@@ -122,7 +182,7 @@ export class Supervisor {
     const socketPath = workerSocketPath(this.#config.socketPath, id);
     removeQuietly(socketPath);
     const spawned = spawnPhpWorker(this.#config, id, socketPath, this.#log);
-    const record: WorkerRecord = { spawned, state: 'booting', slot: null };
+    const record: WorkerRecord = { spawned, state: 'booting', slot: null, retire: false };
     this.#workers.set(id, record);
 
     spawned.ready.then(
@@ -163,6 +223,7 @@ export class Supervisor {
   #onSlotRemoved(slot: WorkerSlot): void {
     const record = this.#workers.get(slot.id);
     if (record && record.state === 'ready') record.state = 'stopping';
+    if (record?.retire) record.spawned.child.kill('SIGTERM');
     // Start the replacement now, while the old process finishes exiting.
     this.#reconcile();
   }
@@ -210,10 +271,8 @@ export class Supervisor {
     for (const slot of this.#scheduler.slots()) {
       if (this.liveCount <= this.#config.poolMin) return;
       if (slot.state !== 'idle' || now - slot.idleSince < this.#config.poolIdleTimeoutMs) continue;
-      if (!this.#scheduler.take(slot)) continue;
       this.#log.info({ worker: slot.id }, 'retiring idle PHP worker');
-      this.#scheduler.remove(slot.id);
-      this.#workers.get(slot.id)?.spawned.child.kill('SIGTERM');
+      this.#retire(slot.id);
     }
   }
 
@@ -229,8 +288,7 @@ export class Supervisor {
         const limit = this.#config.workerMemoryLimitMb * 1024 * 1024;
         if (limit > 0 && pong.memory > limit) {
           this.#log.info({ worker: slot.id, memory: pong.memory }, 'PHP worker is over WORKER_MEMORY_LIMIT; recycling it');
-          this.#scheduler.remove(slot.id);
-          this.#workers.get(slot.id)?.spawned.child.kill('SIGTERM');
+          this.#retire(slot.id);
           continue;
         }
         this.#scheduler.release(slot);

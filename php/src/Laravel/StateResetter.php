@@ -49,6 +49,16 @@ final class StateResetter
 
     private int $terminatingCallbacks = 0;
 
+    /** The reset steps, in order; each is isolated so one failing step does not skip the others. */
+    private const STEPS = [
+        'resetSession', 'resetQueuedCookies', 'resetAuth', 'resetLocale', 'restoreConfig',
+        'flushInstances', 'resetLog', 'resetDatabase', 'flushArrayCache', 'flushStaticCaches',
+        'truncateTerminatingCallbacks', 'resetPaginator', 'releaseRequest',
+    ];
+
+    /** @var null|list<mixed> */
+    private ?array $paginatorResolvers = null;
+
     private ?\Closure $truncateTerminating = null;
 
     public function __construct(Application $app, IlluminateRequest $placeholder)
@@ -76,7 +86,7 @@ final class StateResetter
             $this->locale = $translator->getLocale();
             $this->fallbackLocale = method_exists($translator, 'getFallback') ? $translator->getFallback() : null;
         }
-        if (class_exists(\Carbon\Carbon::class, false) && method_exists(\Carbon\Carbon::class, 'getLocale')) {
+        if (class_exists(\Carbon\Carbon::class) && method_exists(\Carbon\Carbon::class, 'getLocale')) {
             $this->carbonLocale = \Carbon\Carbon::getLocale();
         }
 
@@ -102,7 +112,6 @@ final class StateResetter
     public function afterRequest(?IlluminateRequest $request): array
     {
         $problems = [];
-        $app = $this->app;
 
         // Controllers are cached on their Route objects; Octane flushes them so that constructor
         // state does not leak. (Route::flushController() exists since Laravel 8.x.)
@@ -113,26 +122,11 @@ final class StateResetter
             }
         }
 
-        $steps = [
-            'session' => fn () => $this->resetSession(),
-            'cookies' => fn () => $this->resetQueuedCookies(),
-            'auth' => fn () => $this->resetAuth(),
-            'locale' => fn () => $this->resetLocale(),
-            'config' => fn () => $this->restoreConfig(),
-            'container' => fn () => $this->flushInstances(),
-            'log' => fn () => $this->resetLog(),
-            'database' => fn () => $this->resetDatabase($problems),
-            'cache' => fn () => $this->flushArrayCache(),
-            'caches' => fn () => $this->flushStaticCaches(),
-            'terminating' => fn () => $this->truncateTerminating !== null ? ($this->truncateTerminating)($this->terminatingCallbacks) : null,
-            'paginator' => fn () => $this->resetPaginator(),
-            'request' => fn () => $this->releaseRequest(),
-        ];
-        foreach ($steps as $name => $step) {
+        foreach (self::STEPS as $step) {
             try {
-                $step();
+                $this->{$step}($request, $problems);
             } catch (\Throwable $e) {
-                $problems[] = "state reset step '{$name}' failed: ".\get_class($e).': '.$e->getMessage().' at '.$e->getFile().':'.$e->getLine();
+                $problems[] = "state reset step {$step}() failed: ".\get_class($e).': '.$e->getMessage().' at '.$e->getFile().':'.$e->getLine();
             }
         }
 
@@ -145,7 +139,7 @@ final class StateResetter
      * because the Redirector and others captured it. regenerate() also resets a
      * DatabaseSessionHandler's "exists" flag.
      */
-    private function resetSession(): void
+    private function resetSession(?IlluminateRequest $request, array &$problems): void
     {
         if (!$this->app->resolved('session')) {
             return;
@@ -153,6 +147,13 @@ final class StateResetter
         $manager = $this->app['session'];
         $drivers = method_exists($manager, 'getDrivers') ? $manager->getDrivers() : [$manager->driver()];
         foreach ($drivers as $store) {
+            // Untouched (API requests): nothing to do. StartSession's save() clears isStarted(),
+            // so also look at the attributes the store still holds.
+            $used = (method_exists($store, 'isStarted') && $store->isStarted())
+                || (method_exists($store, 'all') && $store->all() !== []);
+            if (!$used) {
+                continue;
+            }
             if (method_exists($store, 'flush')) {
                 $store->flush();
             }
@@ -163,7 +164,7 @@ final class StateResetter
     }
 
     /** Cookie::queue() leftovers (CookieJar::flushQueuedCookies() exists since 8.x). */
-    private function resetQueuedCookies(): void
+    private function resetQueuedCookies(?IlluminateRequest $request, array &$problems): void
     {
         if (!$this->app->resolved('cookie')) {
             return;
@@ -179,7 +180,7 @@ final class StateResetter
     }
 
     /** Guards cache the authenticated user: forget them (AuthManager::forgetGuards(), 8.x+). */
-    private function resetAuth(): void
+    private function resetAuth(?IlluminateRequest $request, array &$problems): void
     {
         if ($this->app->resolved('auth.driver')) {
             $this->app->forgetInstance('auth.driver');
@@ -198,7 +199,7 @@ final class StateResetter
     }
 
     /** App::setLocale() in a request changes the translator (and Carbon) for good: put them back. */
-    private function resetLocale(): void
+    private function resetLocale(?IlluminateRequest $request, array &$problems): void
     {
         if ($this->locale !== null && $this->app->resolved('translator')) {
             $translator = $this->app['translator'];
@@ -215,7 +216,7 @@ final class StateResetter
         }
     }
 
-    private function restoreConfig(): void
+    private function restoreConfig(?IlluminateRequest $request, array &$problems): void
     {
         if ($this->restoreConfig !== null) {
             // Arrays are copy-on-write: this is O(1) until the next request writes to config.
@@ -224,7 +225,7 @@ final class StateResetter
     }
 
     /** Scoped instances ($app->scoped(), 8.x+) and the app's own list from config('laravel-rust.flush'). */
-    private function flushInstances(): void
+    private function flushInstances(?IlluminateRequest $request, array &$problems): void
     {
         if (method_exists($this->app, 'forgetScopedInstances')) {
             $this->app->forgetScopedInstances();
@@ -240,7 +241,7 @@ final class StateResetter
      * of Laravel 10+ (LogManager::flushSharedContext()), and resettable Monolog handlers/processors
      * (buffers flushed, UidProcessor renewed).
      */
-    private function resetLog(): void
+    private function resetLog(?IlluminateRequest $request, array &$problems): void
     {
         if (!$this->app->resolved('log')) {
             return;
@@ -267,7 +268,7 @@ final class StateResetter
      *
      * @param list<string> $problems
      */
-    private function resetDatabase(array &$problems): void
+    private function resetDatabase(?IlluminateRequest $request, array &$problems): void
     {
         if (!$this->app->resolved('db')) {
             return;
@@ -286,17 +287,23 @@ final class StateResetter
         }
     }
 
-    /** The "array" cache store lives for one request under php-fpm. */
-    private function flushArrayCache(): void
+    /** The "array" cache store lives for one request under php-fpm (flushed only if it was created). */
+    private function flushArrayCache(?IlluminateRequest $request, array &$problems): void
     {
-        if ($this->app->resolved('cache') && $this->configItems !== null
-            && isset($this->configItems['cache']['stores']['array'])) {
-            $this->app['cache']->store('array')->flush();
+        if (!$this->app->resolved('cache')) {
+            return;
+        }
+        $manager = $this->app['cache'];
+        $created = property_exists($manager, 'stores')
+            ? \Closure::bind(fn () => isset($this->stores['array']), $manager, \get_class($manager))()
+            : ($this->configItems !== null && isset($this->configItems['cache']['stores']['array']));
+        if ($created) {
+            $manager->store('array')->flush();
         }
     }
 
     /** Str's snake/camel/studly caches (Str::flushCache(), 8.x+) and the translator's parsed keys. */
-    private function flushStaticCaches(): void
+    private function flushStaticCaches(?IlluminateRequest $request, array &$problems): void
     {
         if (method_exists(\Illuminate\Support\Str::class, 'flushCache')) {
             \Illuminate\Support\Str::flushCache();
@@ -311,16 +318,48 @@ final class StateResetter
         }
     }
 
+    private function truncateTerminatingCallbacks(?IlluminateRequest $request, array &$problems): void
+    {
+        if ($this->truncateTerminating !== null) {
+            ($this->truncateTerminating)($this->terminatingCallbacks);
+        }
+    }
+
     /**
      * The paginator's resolvers must read the *current* request: re-install Laravel's own
      * (PaginationState, 8.x+: they look up $app['request'] on each call), overriding any that a
      * request replaced.
      */
-    private function resetPaginator(): void
+    private function resetPaginator(?IlluminateRequest $request, array &$problems): void
     {
         if (!class_exists(\Illuminate\Pagination\Paginator::class, false)) {
             return;
         }
+        $current = $this->paginatorResolvers();
+        if ($current !== null && $current === $this->paginatorResolvers) {
+            return; // still the ones installed after the last reset (the usual case)
+        }
+        $this->installPaginatorResolvers();
+        $this->paginatorResolvers = $this->paginatorResolvers();
+    }
+
+    /** @return null|list<mixed> the paginator's current resolver closures (identity compared) */
+    private function paginatorResolvers(): ?array
+    {
+        $class = \Illuminate\Pagination\AbstractPaginator::class;
+        if (!property_exists($class, 'currentPathResolver')) {
+            return null;
+        }
+
+        return \Closure::bind(static fn () => [
+            static::$currentPathResolver ?? null,
+            static::$currentPageResolver ?? null,
+            property_exists(static::class, 'queryStringResolver') ? (static::$queryStringResolver ?? null) : null,
+        ], null, $class)();
+    }
+
+    private function installPaginatorResolvers(): void
+    {
         if (class_exists(\Illuminate\Pagination\PaginationState::class)) {
             \Illuminate\Pagination\PaginationState::resolveUsing($this->app);
 
@@ -336,16 +375,20 @@ final class StateResetter
     }
 
     /**
-     * Binds the small boot-time placeholder request in place of the one just served: the served
-     * request (and its body) is freed now, and the next Kernel::handle() rebinds 'request', which
-     * fires the rebinding callbacks (URL generator's request, auth user resolver, ...).
+     * Each Kernel::handle() binds its fresh request as 'request', which fires the rebinding
+     * callbacks (URL generator's request, auth user resolver, ...). In between, a request with a
+     * big body or uploads is replaced by the small boot-time placeholder so that its memory is
+     * freed now rather than at the next request.
      */
-    private function releaseRequest(): void
+    private function releaseRequest(?IlluminateRequest $request, array &$problems): void
     {
-        $this->app->instance('request', $this->placeholder);
-        Facade::clearResolvedInstance('request');
-        if ($this->app->resolved('url')) {
-            $this->app['url']->setRequest($this->placeholder);
+        if ($request === null) {
+            return;
+        }
+        $content = \Closure::bind(fn () => $this->content, $request, \Symfony\Component\HttpFoundation\Request::class)();
+        if ((\is_string($content) && \strlen($content) > 65536) || $request->files->count() > 0) {
+            $this->app->instance('request', $this->placeholder);
+            Facade::clearResolvedInstance('request');
         }
     }
 }
