@@ -41,6 +41,8 @@ export interface Config {
   readonly workerThreads: number;
   readonly requestTimeoutMs: number;
   readonly maxBodySize: number;
+  /** Largest total size of the request line's target and headers; beyond it, 431. */
+  readonly maxHeaderSize: number;
   readonly maxQueue: number;
   readonly maxRequests: number;
   readonly workerMemoryLimitMb: number;
@@ -176,6 +178,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     workerThreads: intIn('WORKER_THREADS', defaultWorkerThreads(), 0, 64),
     requestTimeoutMs: seconds('REQUEST_TIMEOUT', 60, 0.01, 86_400),
     maxBodySize: read('MAX_BODY_SIZE', () => parseSize('MAX_BODY_SIZE', source['MAX_BODY_SIZE'] ?? '10m')),
+    maxHeaderSize: read('MAX_HEADER_SIZE', () => parseSize('MAX_HEADER_SIZE', source['MAX_HEADER_SIZE'] ?? '32k')),
     maxQueue: intIn('MAX_QUEUE', 1024, 0, 1_000_000),
     maxRequests: intIn('MAX_REQUESTS', 1000, 0, 100_000_000),
     workerMemoryLimitMb: intIn('WORKER_MEMORY_LIMIT', 128, 0, 1_048_576, ' (megabytes, 0 = no limit)'),

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'QUEUE_FULL'
   | 'REQUEST_TIMEOUT'
   | 'BODY_TOO_LARGE'
+  | 'HEADERS_TOO_LARGE'
   | 'BAD_REQUEST'
   | 'BAD_RESPONSE_HEADER'
   | 'SHUTTING_DOWN'
@@ -73,6 +74,7 @@ export class ConfigError extends BridgeError {
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
   BODY_TOO_LARGE: 413,
+  HEADERS_TOO_LARGE: 431,
   NO_WORKER: 503,
   QUEUE_FULL: 503,
   SHUTTING_DOWN: 503,
@@ -84,6 +86,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
 const CLIENT_MESSAGE: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'Bad Request',
   BODY_TOO_LARGE: 'Payload Too Large',
+  HEADERS_TOO_LARGE: 'Request Header Fields Too Large',
   NO_WORKER: 'Service Unavailable: no PHP worker is available',
   QUEUE_FULL: 'Service Unavailable: the request queue is full, retry shortly',
   SHUTTING_DOWN: 'Service Unavailable: the server is shutting down',

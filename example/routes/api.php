@@ -32,3 +32,4 @@ Route::get('/status/{code}', [DiagnosticsController::class, 'status'])
 Route::get('/pid', [DiagnosticsController::class, 'pid']);
 Route::get('/counter', [DiagnosticsController::class, 'counter']);
 Route::get('/stdout', [DiagnosticsController::class, 'stdout']);
+Route::get('/leak', [DiagnosticsController::class, 'leak']);

@@ -91,8 +91,10 @@ export class HttpServer {
     let contentLength = -1;
     let chunked = false;
     let badLength = false;
+    let headerBytes = path.length + query.length;
     req.forEach((name, value) => {
       headers.push([name, value]);
+      headerBytes += name.length + value.length + 4;
       if (name === 'content-length') {
         if (contentLength !== -1 || !/^\d+$/.test(value)) badLength = true;
         contentLength = Number(value);
@@ -131,6 +133,10 @@ export class HttpServer {
 
     if (this.#closing) {
       finish(writeError(res, state, new BridgeError('SHUTTING_DOWN', 'server is shutting down'), [], true), null);
+      return;
+    }
+    if (headerBytes > config.maxHeaderSize) {
+      finish(writeError(res, state, new BridgeError('HEADERS_TOO_LARGE', 'request headers exceed MAX_HEADER_SIZE'), [], true), null);
       return;
     }
     if (badLength || (chunked && contentLength !== -1)) {

@@ -269,7 +269,10 @@ final class Worker
             umask($oldUmask);
         }
         if ($server === false) {
-            throw new \RuntimeException("cannot listen on {$this->socketPath}: {$errstr} (errno {$errno})");
+            $dir = \dirname($this->socketPath);
+            $why = !is_dir($dir) ? "directory {$dir} does not exist"
+                : ($errstr !== '' ? "{$errstr} (errno {$errno})" : (error_get_last()['message'] ?? 'unknown error'));
+            throw new \RuntimeException("cannot listen on {$this->socketPath}: {$why}");
         }
         @chmod($this->socketPath, 0600);
         clearstatcache(true, $this->socketPath);

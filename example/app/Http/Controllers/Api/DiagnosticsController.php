@@ -185,6 +185,23 @@ class DiagnosticsController extends Controller
     }
 
     /**
+     * GET /api/leak?mb=N — keep N MiB alive for the rest of the process's life, the way a
+     * leaking app would (a static cache that is never cleared). Used to prove that workers
+     * over WORKER_MEMORY_LIMIT are recycled between requests.
+     */
+    public function leak(Request $request): JsonResponse
+    {
+        static $leaked = [];
+        $mb = $this->intQuery($request, 'mb', 1, 0, 256);
+        $leaked[] = str_repeat('x', $mb * 1048576);
+
+        return response()->json([
+            'pid' => getmypid(),
+            'memory' => memory_get_usage(true),
+        ]);
+    }
+
+    /**
      * GET /api/stdout — stray output written straight to PHP's output
      * before the response; it must not corrupt the worker protocol.
      */
