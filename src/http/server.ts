@@ -41,7 +41,19 @@ export class HttpServer {
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
     this.#app = deps.uws.App();
-    this.#app.any('/*', (res, req) => this.#handle(res, req));
+    this.#app.any('/*', (res, req) => {
+      try {
+        this.#handle(res, req);
+      } catch (err) {
+        // An exception escaping a uWS handler would take the whole process down.
+        deps.log.error({ err }, 'unexpected error while handling a request');
+        try {
+          res.cork(() => res.writeStatus('500 Internal Server Error').end('Internal Server Error\n', true));
+        } catch {
+          // The response was already ended or aborted.
+        }
+      }
+    });
   }
 
   get inFlight(): number {
@@ -86,7 +98,7 @@ export class HttpServer {
     // Copy everything from `req` now: it is invalid after this synchronous call.
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
-    const query = req.getQuery();
+    const query = req.getQuery() ?? '';
     const headers: HeaderPairs = [];
     let contentLength = -1;
     let chunked = false;

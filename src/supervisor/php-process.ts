@@ -54,6 +54,10 @@ export function spawnPhpWorker(config: Config, id: number, socketPath: string, l
       BRIDGE_PARENT_PID: String(process.pid),
     },
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C or SIGHUP sent to the terminal's group reaches the server,
+    // which then stops or reloads the workers in order, instead of killing them mid-request.
+    // A worker whose server died without stopping it notices (BRIDGE_PARENT_PID) and exits.
+    detached: true,
   });
 
   const workerLog = log.child({ worker: id });
