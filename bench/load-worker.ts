@@ -203,16 +203,14 @@ function run(autocannon: Autocannon, job: LoadJob, seconds: number | null, onTic
         if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
       });
     }
+    let timer: NodeJS.Timeout | undefined;
     if (onTick) {
-      let total = 0;
-      let last = Date.now();
-      instance.on('tick', ({ counter }) => {
-        total += counter;
-        if (Date.now() - last >= 1000) {
-          last = Date.now();
-          onTick(total);
-        }
+      let done = 0;
+      instance.on('response', () => {
+        done++;
       });
+      timer = setInterval(() => onTick(done), 1000);
+      instance.on('done', () => clearInterval(timer));
     }
     const stop = (): void => instance.stop();
     process.once('SIGTERM', stop);

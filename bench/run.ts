@@ -69,11 +69,12 @@ function writeResults(result: BenchResult, outDir: string): { json: string; svg:
 
 function formatSoak(soak: SoakResult): string {
   const mb = (b: number): string => `${(b / 1048576).toFixed(1)} MB`;
+  const pct = (p: number): string => `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`;
   return [
     `soak: ${soak.requests.toLocaleString('en-US')} requests in ${soak.durationSeconds.toFixed(0)} s (${Math.round(soak.requestsPerSec).toLocaleString('en-US')} req/s), ` +
       `${soak.non2xx} non-2xx, ${soak.errors} errors, p99 ${soak.latencyMs.p99.toFixed(2)} ms`,
-    `  node RSS: start ${mb(soak.node.startRssBytes)}, end ${mb(soak.node.endRssBytes)}, max ${mb(soak.node.maxRssBytes)} ` +
-      `(${soak.node.growthPercent >= 0 ? '+' : ''}${soak.node.growthPercent.toFixed(1)}%: ${soak.node.flatWithin10Percent ? 'flat within 10%' : 'NOT flat'})`,
+    `  node RSS: start ${mb(soak.node.startRssBytes)}, after 10% of the requests ${mb(soak.node.steadyRssBytes)}, end ${mb(soak.node.endRssBytes)}, max ${mb(soak.node.maxRssBytes)}; ` +
+      `${pct(soak.node.growthPercent)} from start, ${pct(soak.node.steadyGrowthPercent)} from 10%: ${soak.node.flatWithin10Percent ? 'flat within 10%' : 'NOT flat'}`,
     `  PHP workers: ${soak.php.workersAtStart} at start, ${soak.php.workersAtEnd} at end, ${soak.php.workersSeen} PIDs seen, ` +
       `${soak.php.replacedWorkers} replacements: ${soak.php.recycled ? 'recycling happened' : 'no recycling'}`,
     `  PHP RSS: largest worker ${mb(soak.php.maxWorkerRssBytes)}; all workers start ${mb(soak.php.startTotalRssBytes)}, end ${mb(soak.php.endTotalRssBytes)}, max ${mb(soak.php.maxTotalRssBytes)}`,

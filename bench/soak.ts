@@ -27,7 +27,19 @@ export interface SoakResult {
   errors: number;
   timeouts: number;
   latencyMs: { p50: number; p99: number; max: number; mean: number };
-  node: { startRssBytes: number; endRssBytes: number; maxRssBytes: number; growthPercent: number; flatWithin10Percent: boolean };
+  node: {
+    /** First sample, right after the warm-up. */
+    startRssBytes: number;
+    /** First sample after a tenth of the requests: heaps and JIT have settled. */
+    steadyRssBytes: number;
+    endRssBytes: number;
+    maxRssBytes: number;
+    /** start → end */
+    growthPercent: number;
+    /** steady → end: what "flat" is judged on. */
+    steadyGrowthPercent: number;
+    flatWithin10Percent: boolean;
+  };
   php: {
     /** Distinct PHP worker PIDs seen during the soak. */
     workersSeen: number;
@@ -67,7 +79,10 @@ export function summarizeSoak(samples: readonly SoakSample[], load: LoadSummary)
   const initial = new Set(first.php.map((p) => p.pid));
   const replaced = [...seen].filter((pid) => !initial.has(pid)).length;
   const total = (s: SoakSample): number => s.php.reduce((a, p) => a + p.rssBytes, 0);
-  const growth = first.nodeRssBytes > 0 ? ((last.nodeRssBytes - first.nodeRssBytes) / first.nodeRssBytes) * 100 : 0;
+  const growthOf = (from: number): number => (from > 0 ? ((last.nodeRssBytes - from) / from) * 100 : 0);
+  const total10 = load.responses / 10;
+  const steady = samples.find((s) => s.requests >= total10 && s.requests > 0) ?? first;
+  const steadyGrowth = growthOf(steady.nodeRssBytes);
   const endPids = new Set(last.php.map((p) => p.pid));
   const vanished = [...initial].filter((pid) => !endPids.has(pid)).length;
   return {
@@ -81,10 +96,12 @@ export function summarizeSoak(samples: readonly SoakSample[], load: LoadSummary)
     latencyMs: load.latencyMs,
     node: {
       startRssBytes: first.nodeRssBytes,
+      steadyRssBytes: steady.nodeRssBytes,
       endRssBytes: last.nodeRssBytes,
       maxRssBytes: Math.max(...samples.map((s) => s.nodeRssBytes)),
-      growthPercent: growth,
-      flatWithin10Percent: growth <= 10,
+      growthPercent: growthOf(first.nodeRssBytes),
+      steadyGrowthPercent: steadyGrowth,
+      flatWithin10Percent: steadyGrowth <= 10,
     },
     php: {
       workersSeen: seen.size,

@@ -131,6 +131,7 @@ describe('scaling and backpressure', () => {
 describe('health', () => {
   it('answers /healthz and /readyz itself, and replaces a worker that stops answering pings', async () => {
     const server = await start({ SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', SOCKET_HEALTH_CHECK_INTERVAL: '0.5', SOCKET_CONNECTION_TIMEOUT: '0.5' });
+    await waitFor(async () => (await readyWorkers(server)) === 2);
     const health = await get(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     const ready = await get(`${server.url}/readyz`);
@@ -184,7 +185,8 @@ function load(url: string, concurrency: number): { stop: () => Promise<{ ok: num
 
 describe('graceful reload and shutdown', () => {
   it('reload under load replaces every worker with zero failed requests', async () => {
-    const server = await start({ SOCKET_POOL_MIN: '3', SOCKET_POOL_MAX: '3' });
+    // MAX_REQUESTS=0: no recycling in the middle, so every replacement is the reload's.
+    const server = await start({ SOCKET_POOL_MIN: '3', SOCKET_POOL_MAX: '3', MAX_REQUESTS: '0' });
     await waitFor(async () => (await readyWorkers(server)) === 3);
     const before = (await workers(server.socketPath)).map((w) => w.pid);
     const traffic = load(`${server.url}/api/ping`, 8);
@@ -192,7 +194,7 @@ describe('graceful reload and shutdown', () => {
     const reply = await control<{ ok: boolean; replaced: number }>(server.socketPath, 'reload');
     expect(reply).toMatchObject({ ok: true, replaced: 3 });
     server.child.kill('SIGHUP');
-    await server.waitForLog((l) => l.msg === 'reload: done' && l['replaced'] === 3 && l !== server.logs.find((x) => x.msg === 'reload: done'));
+    await waitFor(() => server.logs.filter((l) => l.msg === 'reload: done' && l['replaced'] === 3).length === 2, 20_000);
     await new Promise((r) => setTimeout(r, 300));
     const { ok, failed } = await traffic.stop();
     expect(failed).toEqual([]);
