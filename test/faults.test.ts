@@ -194,7 +194,10 @@ describe('graceful reload and shutdown', () => {
     const reply = await control<{ ok: boolean; replaced: number }>(server.socketPath, 'reload');
     expect(reply).toMatchObject({ ok: true, replaced: 3 });
     server.child.kill('SIGHUP');
-    await waitFor(() => server.logs.filter((l) => l.msg === 'reload: done' && l['replaced'] === 3).length === 2, 20_000);
+    await waitFor(() => server.logs.filter((l) => l.msg === 'reload: done' && l['replaced'] === 3).length === 2, 20_000).catch((err) => {
+      console.log(server.logs.filter((l) => l.msg !== 'request').map((l) => JSON.stringify(l).slice(0, 300)).join('\n'));
+      throw err;
+    });
     await new Promise((r) => setTimeout(r, 300));
     const { ok, failed } = await traffic.stop();
     expect(failed).toEqual([]);

@@ -137,8 +137,10 @@ export class Supervisor {
     const record = this.#workers.get(id);
     if (record === undefined) return;
     record.retire = true;
-    if (record.state === 'booting') {
-      record.state = 'stopping';
+    const wasBooting = record.state === 'booting';
+    // No longer counted as live from now on, even while it finishes its current request.
+    record.state = 'stopping';
+    if (wasBooting) {
       record.spawned.child.kill('SIGTERM');
       return;
     }
