@@ -5,21 +5,28 @@
 import { existsSync } from 'node:fs';
 import type { LoadJob, LoadMessage, LoadSummary } from './load-worker.js';
 import { LOAD_WORKER } from './paths.js';
+import { cpuSeconds, processCpuTicks } from './proc.js';
 import { startProcess } from './processes.js';
 
 export interface LoadHooks {
-  /** Warm-up is over; the measurement starts when this resolves. */
-  beforeMeasure?: () => void | Promise<void>;
+  /** Warm-up is over; the measurement starts when this resolves. Gets the load worker's PID. */
+  beforeMeasure?: (loadPid: number) => void | Promise<void>;
   onTick?: (requests: number) => void;
 }
 
-export async function runLoad(job: LoadJob, hooks: LoadHooks = {}): Promise<LoadSummary> {
+export interface LoadRun extends LoadSummary {
+  /** CPU seconds the load worker itself used while measuring. */
+  loadGeneratorCpuSeconds: number;
+}
+
+export async function runLoad(job: LoadJob, hooks: LoadHooks = {}): Promise<LoadRun> {
   if (!existsSync(LOAD_WORKER)) throw new Error(`${LOAD_WORKER} is missing: run npm run build first`);
   const worker = startProcess(`load ${job.scenario}`, process.execPath, [LOAD_WORKER, JSON.stringify({ ...job, handshake: true })], {
     stdin: true,
   });
   try {
-    return await new Promise<LoadSummary>((resolve, reject) => {
+    let loadTicks = 0;
+    const summary = await new Promise<LoadSummary>((resolve, reject) => {
       let settled = false;
       worker.onLine((line) => {
         let message: LoadMessage;
@@ -29,7 +36,8 @@ export async function runLoad(job: LoadJob, hooks: LoadHooks = {}): Promise<Load
           return; // not ours (a warning printed by a library)
         }
         if (message.type === 'ready') {
-          Promise.resolve(hooks.beforeMeasure?.()).then(
+          loadTicks = processCpuTicks(worker.pid);
+          Promise.resolve(hooks.beforeMeasure?.(worker.pid)).then(
             () => worker.child.stdin?.write('go\n'),
             (err: unknown) => {
               settled = true;
@@ -40,6 +48,7 @@ export async function runLoad(job: LoadJob, hooks: LoadHooks = {}): Promise<Load
           hooks.onTick?.(message.requests);
         } else if (message.type === 'result') {
           settled = true;
+          loadTicks = processCpuTicks(worker.pid) - loadTicks;
           resolve(message.result);
         } else if (message.type === 'error') {
           settled = true;
@@ -50,6 +59,7 @@ export async function runLoad(job: LoadJob, hooks: LoadHooks = {}): Promise<Load
         if (!settled) reject(new Error(`load generator exited (${signal ?? code}) without a result: ${worker.output.slice(-5).join(' | ')}`));
       });
     });
+    return { ...summary, loadGeneratorCpuSeconds: cpuSeconds(Math.max(0, loadTicks)) };
   } finally {
     await worker.stop('SIGTERM', 3_000);
   }

@@ -9,7 +9,7 @@ import { artisanServeDriver } from './peers/artisan-serve.js';
 import { nginxFpmDriver } from './peers/nginx-fpm.js';
 import { oursDriver } from './peers/ours.js';
 import type { App, PeerDriver, RunningPeer } from './peers/types.js';
-import { cpuSeconds, processTree, RssSampler, treeCpuTicks } from './proc.js';
+import { cpuSeconds, processTree, readMachineCpu, RssSampler, treeCpuTicks } from './proc.js';
 import type { RunMetrics, RunResult } from './report.js';
 import { checkScenario, SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -32,6 +32,8 @@ const firstLine = (text: string): string => text.split('\n')[0] ?? text;
 export async function measure(peer: RunningPeer, scenario: Scenario, options: BenchOptions, progress: Progress): Promise<RunMetrics | string> {
   const sampler = new RssSampler(() => peer.rootPids(), 250);
   let beforeTicks = 0;
+  let machineBefore = readMachineCpu();
+  let benchBefore = process.cpuUsage();
   if (options.warmupSeconds > 0) progress(`  warming ${scenario.name} on ${peer.label} (${options.warmupSeconds}s)...`);
   const load = await runLoad(
     {
@@ -47,6 +49,8 @@ export async function measure(peer: RunningPeer, scenario: Scenario, options: Be
     {
       beforeMeasure: () => {
         beforeTicks = treeCpuTicks(processTree(peer.rootPids()));
+        machineBefore = readMachineCpu();
+        benchBefore = process.cpuUsage();
         sampler.start();
         progress(`  measuring ${scenario.name} on ${peer.label} (${options.durationSeconds}s, ${options.connections} connections)...`);
       },
@@ -54,7 +58,12 @@ export async function measure(peer: RunningPeer, scenario: Scenario, options: Be
   );
   const tree = processTree(peer.rootPids());
   const cpu = cpuSeconds(treeCpuTicks(tree) - beforeTicks);
+  const machineAfter = readMachineCpu();
+  const bench = process.cpuUsage(benchBefore);
   const peak = sampler.stop();
+  const machineCpu = cpuSeconds(machineAfter.busyTicks - machineBefore.busyTicks);
+  const capacity = cpuSeconds(machineAfter.totalTicks - machineBefore.totalTicks);
+  const other = Math.max(0, machineCpu - cpu - load.loadGeneratorCpuSeconds - (bench.user + bench.system) / 1e6);
   if (load.ok2xx === 0) {
     return `no successful response during the measurement (${load.non2xx} non-2xx, ${load.errors} errors, status codes ${JSON.stringify(load.statusCodes)})`;
   }
@@ -72,6 +81,10 @@ export async function measure(peer: RunningPeer, scenario: Scenario, options: Be
     cpuSecondsPer1kRequests: (cpu / Math.max(1, load.responses)) * 1000,
     peakRssBytes: peak,
     processes: tree.length,
+    loadGeneratorCpuSeconds: load.loadGeneratorCpuSeconds,
+    machineCpuSeconds: machineCpu,
+    otherCpuSeconds: other,
+    otherCpuPercent: capacity > 0 ? (other / capacity) * 100 : 0,
   };
 }
 

@@ -170,3 +170,40 @@ export class RssSampler {
     return this.peakBytes;
   }
 }
+
+export interface MachineCpu {
+  /**
+   * Ticks processes ran (user, nice, system). Interrupt and softirq time (loopback networking,
+   * large at high request rates) is charged to no process, so it is left out here.
+   */
+  busyTicks: number;
+  /** Every tick of every core: user, nice, system, idle, iowait, irq, softirq, steal. */
+  totalTicks: number;
+}
+
+/** Parses the first ("cpu") line of /proc/stat: the whole machine's CPU ticks so far. */
+export function parseMachineCpu(procStat: string): MachineCpu {
+  const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('/proc/stat has no "cpu" line');
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const busyTicks = user + nice + system;
+  return { busyTicks, totalTicks: busyTicks + idle + iowait + irq + softirq + steal };
+}
+
+export function readMachineCpu(): MachineCpu {
+  try {
+    return parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return { busyTicks: 0, totalTicks: 0 };
+  }
+}
+
+/** CPU ticks of one process (0 when it is gone). */
+export function processCpuTicks(pid: number): number {
+  const s = readStat(pid);
+  return s ? s.utime + s.stime : 0;
+}

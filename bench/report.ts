@@ -28,7 +28,18 @@ export interface RunMetrics {
   peakRssBytes: number;
   /** Processes in the peer's tree at the end of the measurement. */
   processes: number;
+  /** CPU of the load generator (autocannon) while measuring. */
+  loadGeneratorCpuSeconds: number;
+  /** CPU of the whole machine (every process) while measuring. */
+  machineCpuSeconds: number;
+  /** Machine CPU minus the peer, the load generator and the bench: someone else's work. */
+  otherCpuSeconds: number;
+  /** otherCpuSeconds as a share of the machine's capacity over the measurement (all cores = 100). */
+  otherCpuPercent: number;
 }
+
+/** Runs disturbed by other work on the machine above this share are flagged. */
+export const NOISY_PERCENT = 15;
 
 export interface RunResult {
   scenario: ScenarioName;
@@ -271,10 +282,10 @@ export function formatTable(headers: string[], rows: string[][], rightAligned: b
 }
 
 export function runsTable(runs: readonly RunResult[]): string {
-  const headers = ['scenario', 'peer', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'CPU s/1k req', 'peak RSS MB', 'status'];
+  const headers = ['scenario', 'peer', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'CPU s/1k req', 'peak RSS MB', 'other CPU', 'status'];
   const rows = runs.map((r) => {
     const m = r.metrics;
-    if (!m) return [r.scenario, r.peer, '-', '-', '-', '-', '-', '-', '-', '-', `${r.status}: ${r.reason.split('\n')[0]?.slice(0, 70) ?? ''}`];
+    if (!m) return [r.scenario, r.peer, '-', '-', '-', '-', '-', '-', '-', '-', '-', `${r.status}: ${r.reason.split('\n')[0]?.slice(0, 70) ?? ''}`];
     return [
       r.scenario,
       r.peer,
@@ -286,7 +297,8 @@ export function runsTable(runs: readonly RunResult[]): string {
       formatNumber(m.non2xx),
       m.cpuSecondsPer1kRequests.toFixed(3),
       formatMb(m.peakRssBytes),
-      'ok',
+      `${m.otherCpuPercent.toFixed(0)}%`,
+      m.otherCpuPercent > NOISY_PERCENT ? 'ok (noisy)' : 'ok',
     ];
   });
   return formatTable(headers, rows, headers.map((_, i) => i > 1 && i < headers.length - 1));
@@ -326,6 +338,10 @@ export function targetsTable(targets: readonly Target[]): string {
 /** Everything printed at the end of a run. */
 export function formatReport(result: BenchResult): string {
   const parts = [runsTable(result.runs)];
+  const noisy = result.runs.filter((r) => r.metrics && r.metrics.otherCpuPercent > NOISY_PERCENT);
+  if (noisy.length) {
+    parts[0] += `\n(noisy: other processes used more than ${NOISY_PERCENT}% of the machine during ${noisy.length} measurement(s); "other CPU" column. Compare with care or run again.)`;
+  }
   if (result.ratios.length) parts.push(ratiosTable(result.ratios));
   parts.push(ceilingTable(result.ceiling, result.ceilingComparison));
   if (result.targets.some((t) => t.status === 'measured')) parts.push(targetsTable(result.targets));

@@ -40,6 +40,8 @@ export interface Config {
   /** 0 = PHP sockets on the main thread (no thread hop). */
   readonly workerThreads: number;
   readonly requestTimeoutMs: number;
+  /** Most time a client may take to send its whole body (slow-client protection), like nginx's client_body_timeout. */
+  readonly clientTimeoutMs: number;
   readonly maxBodySize: number;
   /** Largest total size of the request line's target and headers; beyond it, 431. */
   readonly maxHeaderSize: number;
@@ -177,6 +179,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     poolIdleTimeoutMs: seconds('POOL_IDLE_TIMEOUT', 60, 1, 86_400),
     workerThreads: intIn('WORKER_THREADS', defaultWorkerThreads(), 0, 64),
     requestTimeoutMs: seconds('REQUEST_TIMEOUT', 60, 0.01, 86_400),
+    clientTimeoutMs: seconds('CLIENT_TIMEOUT', 30, 0.01, 86_400),
     maxBodySize: read('MAX_BODY_SIZE', () => parseSize('MAX_BODY_SIZE', source['MAX_BODY_SIZE'] ?? '10m')),
     maxHeaderSize: read('MAX_HEADER_SIZE', () => parseSize('MAX_HEADER_SIZE', source['MAX_HEADER_SIZE'] ?? '32k')),
     maxQueue: intIn('MAX_QUEUE', 1024, 0, 1_000_000),

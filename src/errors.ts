@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'REQUEST_TIMEOUT'
   | 'BODY_TOO_LARGE'
   | 'HEADERS_TOO_LARGE'
+  | 'CLIENT_TIMEOUT'
   | 'BAD_REQUEST'
   | 'BAD_RESPONSE_HEADER'
   | 'SHUTTING_DOWN'
@@ -75,6 +76,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
   BODY_TOO_LARGE: 413,
   HEADERS_TOO_LARGE: 431,
+  CLIENT_TIMEOUT: 408,
   NO_WORKER: 503,
   QUEUE_FULL: 503,
   SHUTTING_DOWN: 503,
@@ -87,6 +89,7 @@ const CLIENT_MESSAGE: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'Bad Request',
   BODY_TOO_LARGE: 'Payload Too Large',
   HEADERS_TOO_LARGE: 'Request Header Fields Too Large',
+  CLIENT_TIMEOUT: 'Request Timeout: the request body did not arrive in time',
   NO_WORKER: 'Service Unavailable: no PHP worker is available',
   QUEUE_FULL: 'Service Unavailable: the request queue is full, retry shortly',
   SHUTTING_DOWN: 'Service Unavailable: the server is shutting down',

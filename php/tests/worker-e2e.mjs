@@ -25,6 +25,8 @@ const { FrameReader } = await import(join(root, 'dist/src/codec/reader.js'));
 
 const WORKER = join(root, 'php', 'bin', 'worker.php');
 const tmp = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
+/** Every process this script starts, killed at the end whatever happens. */
+const started = [];
 let passed = 0;
 let failed = 0;
 const check = (name, ok, detail = '') => {
@@ -38,10 +40,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function startWorker(env, { readyFd = true } = {}) {
   const socket = env.BRIDGE_SOCKET ?? join(tmp, `w${Math.random().toString(36).slice(2, 8)}.sock`);
   const child = spawn('php', ['-d', 'display_errors=stderr', WORKER], {
-    env: { ...process.env, BRIDGE_SOCKET: socket, ...env },
+    env: { ...process.env, BRIDGE_SOCKET: socket, BRIDGE_PARENT_PID: String(process.pid), ...env },
     stdio: ['ignore', 'pipe', 'pipe', readyFd ? 'pipe' : 'ignore'],
   });
   const worker = { child, socket, stdout: '', stderr: '', ready: null, exit: null };
+  started.push(child);
   child.stdout.on('data', (d) => (worker.stdout += d));
   child.stderr.on('data', (d) => (worker.stderr += d));
   worker.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((worker.exit = { code, signal }))));
@@ -588,9 +591,10 @@ async function stateTests() {
   const socket = join(tmp, 'artisan.sock');
   const child = spawn('php', ['artisan', 'bridge:work'], {
     cwd: app,
-    env: { ...process.env, STARTUP_COMMAND: 'bridge:work', BRIDGE_SOCKET: socket, BRIDGE_MAX_REQUESTS: '50' },
+    env: { ...process.env, STARTUP_COMMAND: 'bridge:work', BRIDGE_SOCKET: socket, BRIDGE_MAX_REQUESTS: '50', BRIDGE_PARENT_PID: String(process.pid) },
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
+  started.push(child);
   const aw = { child, socket, stdout: '', stderr: '', exit: null };
   child.stdout.on('data', (d) => (aw.stdout += d));
   child.stderr.on('data', (d) => (aw.stderr += d));
@@ -625,6 +629,7 @@ try {
   failed++;
   console.log(`FAIL aborted: ${e.stack}`);
 } finally {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 }
 console.log(`${passed} passed, ${failed} failed`);

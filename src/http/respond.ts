@@ -41,6 +41,8 @@ export function findUnsafeHeader(headers: HeaderPairs): string | null {
 export interface ResponseState {
   aborted: boolean;
   done: boolean;
+  /** Called once if the client goes away before the response ends. */
+  onAbort?: () => void;
 }
 
 /** RFC 9110 §6.4.1: these never carry a body. */

@@ -117,6 +117,7 @@ export class HttpServer {
     const state: ResponseState = { aborted: false, done: false };
     res.onAborted(() => {
       state.aborted = true;
+      state.onAbort?.();
     });
     const remoteAddr = Buffer.from(res.getRemoteAddressAsText()).toString();
     const head: RequestHead = {
@@ -162,7 +163,21 @@ export class HttpServer {
       return;
     }
     if (contentLength > 0 || chunked) {
+      // Slow clients: the body must arrive within CLIENT_TIMEOUT. No PHP worker is held meanwhile.
+      let bodyDone = false;
+      const giveUp = (): void => {
+        if (bodyDone) return;
+        bodyDone = true;
+        clearTimeout(bodyTimer);
+        finish(state.aborted ? 499 : writeError(res, state, new BridgeError('CLIENT_TIMEOUT', 'request body too slow'), [], true), null);
+      };
+      const bodyTimer = setTimeout(giveUp, config.clientTimeoutMs);
+      state.onAbort = giveUp;
       readBody(res, chunked ? -1 : contentLength, config.maxBodySize, (result) => {
+        if (bodyDone) return;
+        bodyDone = true;
+        clearTimeout(bodyTimer);
+        state.onAbort = undefined;
         if (state.aborted) {
           finish(499, null);
           return;
