@@ -55,7 +55,10 @@ export async function measure(peer: RunningPeer, scenario: Scenario, options: Be
         progress(`  measuring ${scenario.name} on ${peer.label} (${options.durationSeconds}s, ${options.connections} connections)...`);
       },
     },
-  );
+  ).catch((err: unknown) => {
+    sampler.stop();
+    throw err;
+  });
   const tree = processTree(peer.rootPids());
   const cpu = cpuSeconds(treeCpuTicks(tree) - beforeTicks);
   const machineAfter = readMachineCpu();

@@ -66,7 +66,10 @@ export function sampleServer(nodePid: number, table: readonly ProcStat[] = listP
     t,
     requests,
     nodeRssBytes: (node?.rssPages ?? 0) * page,
-    php: tree.filter((p) => p.pid !== nodePid).map((p) => ({ pid: p.pid, rssBytes: p.rssPages * page })),
+    php: tree
+      .filter((p) => p.pid !== nodePid)
+      .sort((a, b) => a.pid - b.pid)
+      .map((p) => ({ pid: p.pid, rssBytes: p.rssPages * page })),
   };
 }
 

@@ -300,6 +300,18 @@ async function plainTests() {
     check('... and the worker exits 0, socket removed', ex?.code === 0 && !existsSync(w3.socket), JSON.stringify(ex));
   }
 
+  // exit() or a fatal error inside a request: Node still gets ERROR + WORKER_STOPPING.
+  for (const [path, what] of [['/exit', 'exit()'], ['/fatal', 'a fatal error (memory exhausted)']]) {
+    const wx = startWorker({ BRIDGE_APP: 'plain', BRIDGE_HANDLER: handler });
+    await wx.readyPromise;
+    const c = await open(wx.socket);
+    const r = await c.request({ uri: path });
+    const ex = await Promise.race([wx.exited, sleep(3000).then(() => null)]);
+    check(`${what} during a request → ERROR APP_ERROR with END|WORKER_STOPPING, socket removed`,
+      r.error?.code === 'APP_ERROR' && r.frames.at(-1).flags === (FrameFlags.END | FrameFlags.WORKER_STOPPING) && ex !== null && !existsSync(wx.socket),
+      JSON.stringify([r.error, ex, wx.stderr.slice(-400)]));
+  }
+
   // Memory limit: a response after crossing it carries WORKER_STOPPING.
   {
     const w4 = startWorker({ BRIDGE_APP: 'plain', BRIDGE_HANDLER: handler, BRIDGE_MEMORY_LIMIT_MB: '20' });

@@ -27,6 +27,8 @@ export interface RequestHead {
 export interface ResponseHead {
   status: number;
   headers: HeaderPairs;
+  /** The body follows as it is produced (StreamedResponse, downloads, SSE): forward it as it comes. */
+  stream?: boolean;
 }
 
 export interface Hello {
@@ -100,7 +102,7 @@ export function decodeResponseHead(payload: Uint8Array): ResponseHead {
   ) {
     throw new FrameError('FRAME_BAD_PAYLOAD', 'RESPONSE_HEAD must be {"status": 100..999, "headers": [[name, value], …]}', payload);
   }
-  return { status: value.status!, headers: value.headers };
+  return value.stream === true ? { status: value.status!, headers: value.headers, stream: true } : { status: value.status!, headers: value.headers };
 }
 
 export function decodeHello(payload: Uint8Array): Hello {

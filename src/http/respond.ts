@@ -37,6 +37,11 @@ export function findUnsafeHeader(headers: HeaderPairs): string | null {
   return null;
 }
 
+/** The app's headers minus those the front door owns. */
+export function forwardedHeaders(headers: HeaderPairs): HeaderPairs {
+  return headers.filter(([name]) => !NOT_FORWARDED.has(name.toLowerCase()));
+}
+
 /** Tracks a response's life so nothing is written after abort or end (uWS would throw). */
 export interface ResponseState {
   aborted: boolean;

@@ -14,7 +14,10 @@ import type { WorkerScheduler, WorkerSlot } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import type { PhpTaskResult } from '../threads/task.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { StreamControl, StreamMessage } from '../threads/stream-relay.js';
 import { readBody } from './body.js';
+import { pipeStream } from './stream-writer.js';
 import { findUnsafeHeader, writeError, writeResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
@@ -270,15 +273,48 @@ export class HttpServer {
       return;
     }
 
-    scheduler.release(slot, result.stopping);
     const unsafe = findUnsafeHeader(result.headers);
     if (unsafe !== null) {
       const error = new BridgeError('BAD_RESPONSE_HEADER', `the app sent response header "${unsafe}" with an invalid name or a CR/LF in its value`);
       this.#deps.log.warn({ worker: slot.id, uri: head.uri }, error.message);
+      if (result.stream === undefined) scheduler.release(slot, result.stopping);
+      else this.#drainAndRelease(slot, result.stream);
       finish(writeError(res, state, error), slot.id);
       return;
     }
+
+    if (result.stream !== undefined) {
+      const streamSlot = slot;
+      pipeStream(res, state, isHead, result.status, result.headers, result.stream, config.requestTimeoutMs, (outcome) => {
+        if (outcome.ok) {
+          scheduler.release(streamSlot, outcome.stopping);
+        } else if (outcome.error.code === 'WORKER_APP_ERROR') {
+          scheduler.release(streamSlot);
+        } else {
+          supervisor.kill(streamSlot.id, `streamed response failed: ${outcome.error.message}`);
+        }
+        if (!outcome.ok) this.#deps.log.warn({ worker: streamSlot.id, code: outcome.error.code, uri: head.uri, bytes: outcome.bytes }, outcome.error.message);
+        finish(state.aborted ? 499 : result.status, streamSlot.id);
+      });
+      return;
+    }
+
+    scheduler.release(slot, result.stopping);
     writeResponse(res, state, isHead, result.status, result.headers, result.body);
     finish(state.aborted ? 499 : result.status, slot.id);
+  }
+
+  /** A stream we will not forward: let PHP finish (acknowledging everything), then free the worker. */
+  #drainAndRelease(slot: WorkerSlot, port: MessagePort): void {
+    port.postMessage({ t: 'cancel' } satisfies StreamControl);
+    port.on('message', (message: StreamMessage) => {
+      if (message.t === 'chunk') {
+        port.postMessage({ t: 'ack', n: message.data.byteLength } satisfies StreamControl);
+        return;
+      }
+      port.close();
+      if (message.t === 'end') this.#deps.scheduler.release(slot, message.stopping);
+      else this.#deps.supervisor.kill(slot.id, `stream failed while being discarded: ${message.error.message}`);
+    });
   }
 }

@@ -21,14 +21,35 @@ export interface PhpResponse {
   stopping: boolean;
 }
 
+/** Receives a streamed response's body as PHP produces it. */
+export interface StreamHandlers {
+  onChunk(chunk: Buffer): void;
+  /** The response ended normally; `stopping`: the worker exits now. */
+  onEnd(stopping: boolean): void;
+  /** The connection failed mid-stream (the worker crashed or sent a bad frame). */
+  onError(err: BridgeError): void;
+}
+
+/** What `request` resolves with when PHP streams: the body goes to the handlers instead. */
+export interface PhpStreamStarted {
+  streamed: true;
+  status: number;
+  headers: HeaderPairs;
+}
+
+export type StreamOpener = (start: PhpStreamStarted) => StreamHandlers;
+
 interface Pending {
   id: number;
   kind: 'request' | 'ping';
-  resolve: (value: PhpResponse | Pong) => void;
+  resolve: (value: PhpResponse | PhpStreamStarted | Pong) => void;
   reject: (err: BridgeError) => void;
   head: { status: number; headers: HeaderPairs } | null;
   chunks: Buffer[];
   size: number;
+  openStream: StreamOpener | null;
+  stream: StreamHandlers | null;
+  cancelled: boolean;
 }
 
 export class PhpConnection {
@@ -111,26 +132,48 @@ export class PhpConnection {
     this.#onClose = fn;
   }
 
-  /** Sends one request (head + whole body) and resolves with the whole response. */
-  request(head: RequestHead, body: Uint8Array | null): Promise<PhpResponse> {
-    return this.#start('request', (id) => encodeRequest(id, head, body)) as Promise<PhpResponse>;
+  /**
+   * Sends one request (head + whole body). Resolves with the whole response, or, when PHP
+   * streams and `openStream` is given, with PhpStreamStarted once the head arrives; the body then
+   * goes to the handlers `openStream` returns, and the connection stays busy until its END.
+   */
+  request(head: RequestHead, body: Uint8Array | null, openStream?: StreamOpener): Promise<PhpResponse | PhpStreamStarted> {
+    return this.#start('request', (id) => encodeRequest(id, head, body), openStream ?? null) as Promise<PhpResponse | PhpStreamStarted>;
   }
 
   ping(): Promise<Pong> {
-    return this.#start('ping', (id) => encodeFrame(FrameType.PING, FrameFlags.NONE, id)) as Promise<Pong>;
+    return this.#start('ping', (id) => encodeFrame(FrameType.PING, FrameFlags.NONE, id), null) as Promise<Pong>;
+  }
+
+  /** Backpressure from the client: stop reading, so PHP's writes block. */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  resumeReading(): void {
+    this.#socket.resume();
+  }
+
+  /** The client of the streaming request went away: ask PHP to stop producing. */
+  cancel(): void {
+    const pending = this.#pending;
+    if (pending === null || pending.cancelled || this.#closed) return;
+    pending.cancelled = true;
+    this.#socket.write(encodeFrame(FrameType.CANCEL, FrameFlags.NONE, pending.id));
+    this.#socket.resume();
   }
 
   close(): void {
     this.#fail(new BridgeError('WORKER_CRASHED', 'connection closed by the bridge'));
   }
 
-  #start(kind: Pending['kind'], encode: (id: number) => Buffer): Promise<PhpResponse | Pong> {
+  #start(kind: Pending['kind'], encode: (id: number) => Buffer, openStream: StreamOpener | null): Promise<PhpResponse | PhpStreamStarted | Pong> {
     if (this.#closed) return Promise.reject(this.#closed);
     if (this.#pending) return Promise.reject(new BridgeError('INTERNAL', 'PHP connection already has a request in flight'));
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
     return new Promise((resolve, reject) => {
-      this.#pending = { id, kind, resolve, reject, head: null, chunks: [], size: 0 };
+      this.#pending = { id, kind, resolve, reject, head: null, chunks: [], size: 0, openStream, stream: null, cancelled: false };
       this.#socket.write(encode(id));
     });
   }
@@ -155,17 +198,40 @@ export class PhpConnection {
       case FrameType.ERROR: {
         const info = decodeWorkerError(frame.payload);
         this.#pending = null;
-        pending.reject(new BridgeError('WORKER_APP_ERROR', `PHP worker error ${info.code}: ${info.message}`));
+        const error = new BridgeError('WORKER_APP_ERROR', `PHP worker error ${info.code}: ${info.message}`);
+        if (pending.stream) {
+          // The head is already on its way to the client: the stream simply ends early.
+          pending.stream.onError(error);
+        } else {
+          pending.reject(error);
+        }
         if (stopping) this.#retire();
         return;
       }
-      case FrameType.RESPONSE_HEAD:
+      case FrameType.RESPONSE_HEAD: {
         if (pending.kind !== 'request' || pending.head !== null) break;
-        pending.head = decodeResponseHead(frame.payload);
+        const head = decodeResponseHead(frame.payload);
+        pending.head = head;
+        if (head.stream === true && pending.openStream !== null && !end) {
+          const start: PhpStreamStarted = { streamed: true, status: head.status, headers: head.headers };
+          pending.stream = pending.openStream(start);
+          pending.resolve(start);
+          return;
+        }
         if (end) this.#finish(pending, stopping);
         return;
+      }
       case FrameType.RESPONSE_BODY:
         if (pending.kind !== 'request' || pending.head === null) break;
+        if (pending.stream !== null) {
+          if (frame.payload.byteLength > 0) pending.stream.onChunk(frame.payload);
+          if (end) {
+            this.#pending = null;
+            pending.stream.onEnd(stopping);
+            if (stopping) this.#retire();
+          }
+          return;
+        }
         if (frame.payload.byteLength > 0) {
           // Payloads may be views of the socket's chunk: keep a reference now, copy once at the end.
           pending.chunks.push(frame.payload);
@@ -202,7 +268,8 @@ export class PhpConnection {
     this.#socket.destroy();
     const pending = this.#pending;
     this.#pending = null;
-    pending?.reject(err);
+    if (pending?.stream) pending.stream.onError(err);
+    else pending?.reject(err);
     this.#onClose?.();
   }
 }

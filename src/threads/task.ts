@@ -1,11 +1,14 @@
 /**
  * The unit of work a thread does for one HTTP request: send it to the chosen PHP worker over
- * this thread's own connection and bring the response back. The same function runs inside
- * Piscina threads and, with WORKER_THREADS=0, on the main thread.
+ * this thread's own connection and bring the response back, whole, or as a stream over a
+ * MessagePort when PHP streams it. The same function runs inside Piscina threads and, with
+ * WORKER_THREADS=0, on the main thread.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { toBridgeError, type ErrorData } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { ConnectionTable } from '../pool/connection-table.js';
+import { relayStream } from './stream-relay.js';
 
 export interface PhpTask {
   /** Which PHP worker the main thread's scheduler reserved for this request. */
@@ -17,14 +20,23 @@ export interface PhpTask {
 }
 
 export type PhpTaskResult =
-  | { ok: true; status: number; headers: HeaderPairs; body: ArrayBuffer; stopping: boolean }
+  | { ok: true; status: number; headers: HeaderPairs; body: ArrayBuffer; stopping: boolean; stream?: undefined }
+  | { ok: true; status: number; headers: HeaderPairs; stream: MessagePort }
   | { ok: false; error: ErrorData };
 
 export async function runTask(table: ConnectionTable, task: PhpTask): Promise<PhpTaskResult> {
   try {
     const found = table.get(task.workerId, task.socketPath);
     const conn = found instanceof Promise ? await found : found;
-    const response = await conn.request(task.head, task.body === null ? null : new Uint8Array(task.body));
+    let port: MessagePort | null = null;
+    const response = await conn.request(task.head, task.body === null ? null : new Uint8Array(task.body), () => {
+      const relay = relayStream(conn);
+      port = relay.port;
+      return relay.handlers;
+    });
+    if ('streamed' in response) {
+      return { ok: true, status: response.status, headers: response.headers, stream: port! };
+    }
     return { ok: true, status: response.status, headers: response.headers, body: response.body, stopping: response.stopping };
   } catch (err) {
     // Errors cross the thread boundary as data; the main thread rebuilds the typed error.

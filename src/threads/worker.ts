@@ -14,9 +14,11 @@ const table = new ConnectionTable((workerData as ThreadData).connectTimeoutMs);
 
 export default async function handle(task: PhpTask): Promise<unknown> {
   const result = await runTask(table, task);
-  if (!result.ok || result.body.byteLength === 0) return result;
+  if (!result.ok) return result;
+  const transfer = result.stream !== undefined ? result.stream : result.body.byteLength > 0 ? result.body : null;
+  if (transfer === null) return result;
   return move({
-    [transferableSymbol]: [result.body],
+    [transferableSymbol]: [transfer],
     [valueSymbol]: result,
   } as never);
 }

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { cpuSeconds, pageBytes, parseStat, processTree, readStat, ticksPerSecond, treeCpuTicks, treeRssBytes, type ProcStat } from '../../bench/proc.js';
+import {
+  cpuSeconds,
+  pageBytes,
+  parseMachineCpu,
+  parseStat,
+  processCpuTicks,
+  processTree,
+  readMachineCpu,
+  readStat,
+  ticksPerSecond,
+  treeCpuTicks,
+  treeRssBytes,
+  type ProcStat,
+} from '../../bench/proc.js';
 
 // A real line from /proc/<pid>/stat (fields 1..52).
 const NODE_LINE =
@@ -69,5 +82,20 @@ describe('process trees', () => {
   it('finds this process in the live process table', () => {
     const tree = processTree([process.pid]);
     expect(tree[0]?.pid).toBe(process.pid);
+  });
+});
+
+describe('/proc/stat (the whole machine)', () => {
+  it('counts process time as busy and every column in the total', () => {
+    const text = 'cpu  100 5 20 1000 7 3 11 2 0 0\ncpu0 50 2 10 500 3 1 5 1 0 0\nintr 12345\n';
+    expect(parseMachineCpu(text)).toEqual({ busyTicks: 125, totalTicks: 125 + 1000 + 7 + 3 + 11 + 2 });
+    expect(() => parseMachineCpu('intr 1')).toThrow(/cpu/);
+  });
+
+  it('reads this machine and this process', () => {
+    const m = readMachineCpu();
+    expect(m.totalTicks).toBeGreaterThan(m.busyTicks);
+    expect(processCpuTicks(process.pid)).toBeGreaterThanOrEqual(0);
+    expect(processCpuTicks(2 ** 30)).toBe(0);
   });
 });

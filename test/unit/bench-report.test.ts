@@ -34,6 +34,10 @@ function metrics(requestsPerSec: number, p99: number, cpuPer1k: number): RunMetr
     cpuSecondsPer1kRequests: cpuPer1k,
     peakRssBytes: 300 * 1024 * 1024,
     processes: 11,
+    loadGeneratorCpuSeconds: 5,
+    machineCpuSeconds: 19,
+    otherCpuSeconds: 1,
+    otherCpuPercent: 5,
   };
 }
 
@@ -184,14 +188,21 @@ describe('formatting', () => {
   it('prints one row per scenario and peer, with the reason for runs not measured', () => {
     const lines = runsTable(RUNS).split('\n');
     expect(lines).toHaveLength(2 + RUNS.length);
-    expect(lines[0]).toMatch(/^scenario\s+peer\s+req\/s\s+p50 ms\s+p99 ms\s+max ms\s+errors\s+non-2xx\s+CPU s\/1k req\s+peak RSS MB\s+status$/);
-    expect(lines[2]).toMatch(/^laravel-json\s+ours\s+3,000\s+3\.33\s+10\.0\s+20\.0\s+0\s+0\s+0\.150\s+300\.0\s+ok$/);
+    expect(lines[0]).toMatch(/^scenario\s+peer\s+req\/s\s+p50 ms\s+p99 ms\s+max ms\s+errors\s+non-2xx\s+CPU s\/1k req\s+peak RSS MB\s+other CPU\s+status$/);
+    expect(lines[2]).toMatch(/^laravel-json\s+ours\s+3,000\s+3\.33\s+10\.0\s+20\.0\s+0\s+0\s+0\.150\s+300\.0\s+5%\s+ok$/);
     expect(lines.find((l) => l.startsWith('static') && l.includes('ours'))).toMatch(/unsupported: 404/);
   });
 
   it('prints ratios as ours vs peer', () => {
     const text = ratiosTable(computeRatios(RUNS));
     expect(text).toMatch(/laravel-json\s+ours vs nginx-fpm\s+5\.00×\s+0\.25×\s+0\.05×/);
+  });
+
+  it('flags measurements disturbed by other work on the machine', () => {
+    const noisy = ok('laravel-json', 'ours', { ...metrics(3000, 10, 0.15), otherCpuPercent: 40 });
+    expect(runsTable([noisy])).toMatch(/40%\s+ok \(noisy\)$/m);
+    expect(formatReport(result([noisy]))).toMatch(/noisy: other processes used more than 15%/);
+    expect(formatReport(result())).not.toMatch(/noisy/);
   });
 
   it('puts runs, ratios, the ceiling and the targets in the report', () => {

@@ -53,8 +53,11 @@ final class StateResetter
     private const STEPS = [
         'resetSession', 'resetQueuedCookies', 'resetAuth', 'resetLocale', 'restoreConfig',
         'flushInstances', 'resetLog', 'resetDatabase', 'flushArrayCache', 'flushStaticCaches',
-        'truncateTerminatingCallbacks', 'resetPaginator', 'releaseRequest',
+        'flushNewerFrameworkState', 'truncateTerminatingCallbacks', 'resetPaginator', 'releaseRequest',
     ];
+
+    /** Illuminate\Support\Once (Laravel 11+: the once() helper's cache), looked up once. */
+    private bool $hasOnce;
 
     /** @var null|list<mixed> */
     private ?array $paginatorResolvers = null;
@@ -65,6 +68,8 @@ final class StateResetter
     {
         $this->app = $app;
         $this->placeholder = $placeholder;
+
+        $this->hasOnce = class_exists('Illuminate\\Support\\Once') && method_exists('Illuminate\\Support\\Once', 'flush');
 
         $config = $app['config'];
         $flush = $config->get('laravel-rust.flush', []);
@@ -315,6 +320,29 @@ final class StateResetter
             } elseif (method_exists($translator, 'setParsedKeys')) {
                 $translator->setParsedKeys([]);
             }
+        }
+    }
+
+    /**
+     * State that only newer Laravel versions have (each a no-op on 8): the Context repository
+     * (11+, Context::add() data would otherwise ride along into the next request's logs and
+     * jobs), Vite's per-request nonce/preloads (9.x+), and once() results (11+).
+     */
+    private function flushNewerFrameworkState(?IlluminateRequest $request, array &$problems): void
+    {
+        $context = 'Illuminate\\Log\\Context\\Repository';
+        if ($this->app->resolved($context)) {
+            $this->app->make($context)->flush();
+        }
+        $vite = 'Illuminate\\Foundation\\Vite';
+        if ($this->app->resolved($vite)) {
+            $instance = $this->app->make($vite);
+            if (method_exists($instance, 'flush')) {
+                $instance->flush();
+            }
+        }
+        if ($this->hasOnce) {
+            \call_user_func(['Illuminate\\Support\\Once', 'flush']);
         }
     }
 

@@ -18,7 +18,8 @@ namespace LaravelRust\Bridge\Protocol;
  *   env BRIDGE_READY_FD          readiness fd (default 3): one line {"ready":true,"pid":N,"socket":"…"}
  *   SIGTERM / SIGINT / SIGQUIT   finish the request in progress, then exit 0 (socket unlinked)
  *   stdout of the app            never reaches the socket: logged on stderr as "[stdout] …" lines
- *   exit codes                   0 clean stop (signal, recycling, parent gone); 1 cannot start
+ *   exit codes                   0 clean stop (signal, recycling, parent gone); 1 cannot start;
+ *                                whatever the app passes to exit() (Node got an ERROR frame first)
  */
 final class Worker
 {
@@ -56,6 +57,9 @@ final class Worker
     private float $nextParentCheck = 0.0;
 
     private bool $busy = false;
+    /** The request in flight, until its last frame is written: [Connection, id]. */
+    private ?array $inFlight = null;
+    private bool $cleanedUp = false;
 
     /** @var \Closure(string,int):string */
     private \Closure $outputHandler;
@@ -225,6 +229,7 @@ final class Worker
         }
 
         $this->installSignals();
+        register_shutdown_function($this->onProcessExit(...));
         if ($this->parentPid !== null && \function_exists('posix_getppid')) {
             $this->initialPpid = posix_getppid();
             $this->checkParent();
@@ -445,6 +450,7 @@ final class Worker
         // A stop signal arriving now only sets the flag: this request is finished first. (Signals
         // are not blocked: a blocked mask would be inherited by processes the app spawns.)
         $this->busy = true;
+        $this->inFlight = [$connection, $id];
         $response = null;
         $error = null;
         $this->beginCapture();
@@ -468,6 +474,7 @@ final class Worker
             $this->log("connection {$connection->key} lost while writing the response to request {$id}: ".$e->getMessage());
             $this->drop($connection);
         }
+        $this->inFlight = null;
         $response = null;
 
         if ($this->terminable) {
@@ -675,6 +682,10 @@ final class Worker
 
     private function shutdown(): void
     {
+        if ($this->cleanedUp) {
+            return;
+        }
+        $this->cleanedUp = true;
         foreach ($this->connections as $connection) {
             $connection->close();
         }
@@ -697,6 +708,40 @@ final class Worker
             }
         }
         $this->log("stopped after {$this->served} requests");
+    }
+
+    /**
+     * Shutdown function: when the process ends in the middle of a request (the app called exit(),
+     * dd(), or hit a fatal error such as memory exhaustion), Node still gets an ERROR frame with
+     * WORKER_STOPPING for that request instead of a bare connection drop, and the socket file is
+     * removed.
+     */
+    private function onProcessExit(): void
+    {
+        if ($this->cleanedUp) {
+            return;
+        }
+        if ($this->inFlight !== null) {
+            [$connection, $id] = $this->inFlight;
+            $this->inFlight = null;
+            $fatal = error_get_last();
+            $isFatal = $fatal !== null && ($fatal['type'] & (E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_PARSE | E_USER_ERROR)) !== 0;
+            $message = $isFatal
+                ? 'fatal error: '.$fatal['message'].' at '.$fatal['file'].':'.$fatal['line']
+                : 'the application ended the PHP process (exit() or dd()) during the request';
+            $this->log("request {$id}: {$message}");
+            try {
+                $connection->writeFrames(FrameCodec::encode(
+                    FrameCodec::ERROR,
+                    FrameCodec::FLAG_END | FrameCodec::FLAG_WORKER_STOPPING,
+                    $id,
+                    json_encode(['code' => 'APP_ERROR', 'message' => substr($message, 0, 300)], JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)
+                ));
+            } catch (\Throwable) {
+                // the connection is gone too: nothing more to tell
+            }
+        }
+        $this->shutdown();
     }
 
     private function describe(\Throwable $e, bool $trace): string
