@@ -3,6 +3,9 @@
  * process groups, load workers) are stopped at the end of a run, on error and on Ctrl-C.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ManagedProcess {
@@ -110,11 +113,33 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop('SIGTERM', 5_000)));
 }
 
-/** Last resort on process exit: SIGKILL to everything (synchronous). */
+const tempDirs = new Set<string>();
+
+/** A private directory under /tmp (configs, sockets, logs), removed at the latest when the bench exits. */
+export function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+/** Last resort on process exit: SIGKILL to everything and remove the temporary directories (synchronous). */
 export function killAllNow(): void {
   for (const p of live) signalProcess(p, 'SIGKILL', true);
   for (const p of live) signalProcess(p, 'SIGKILL', false);
   live.clear();
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+  tempDirs.clear();
 }
 
 export function liveProcessCount(): number {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import envVar from 'env-var';
 import { ConfigError } from './errors.js';
+import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -52,6 +53,9 @@ export interface Config {
   /** Answered by the front door itself: liveness and readiness. Empty = off. */
   readonly healthPath: string;
   readonly readyPath: string;
+  /** Peers whose X-Forwarded-* headers are passed to PHP; everyone else's are removed. */
+  readonly trustedProxies: TrustedProxies;
+  readonly trustedProxiesRaw: string;
   /** Development: reload PHP workers when the app's files change. */
   readonly watch: boolean;
 }
@@ -188,6 +192,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     shutdownGraceMs: seconds('SHUTDOWN_GRACE', 30, 0, 3600),
     healthPath: read('HEALTH_PATH', () => pathSetting(env.get('HEALTH_PATH').default('/healthz').asString(), 'HEALTH_PATH')),
     readyPath: read('READY_PATH', () => pathSetting(env.get('READY_PATH').default('/readyz').asString(), 'READY_PATH')),
+    trustedProxies: read('TRUSTED_PROXIES', () => parseTrustedProxies(source['TRUSTED_PROXIES'] ?? '')),
+    trustedProxiesRaw: source['TRUSTED_PROXIES'] ?? '',
     watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
   };
   return Object.freeze(config);

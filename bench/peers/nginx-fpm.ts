@@ -8,12 +8,11 @@
  *   await fetch(`${peer.url}/api/ping`);
  *   await peer.stop();
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_APP, HELLO_SCRIPT } from '../paths.js';
 import { freePort, waitForHttp } from '../net.js';
-import { startProcess, type ManagedProcess } from '../processes.js';
+import { makeTempDir, removeTempDir, startProcess, type ManagedProcess } from '../processes.js';
 import type { PeerDriver, RunningPeer } from './types.js';
 import { findExecutable } from './which.js';
 
@@ -225,7 +224,7 @@ export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<Ngin
   if (!bins) throw new Error(nginxFpmMissing() ?? 'nginx or php-fpm is missing');
   const appPath = options.appPath ?? EXAMPLE_APP;
   const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-fpm-'));
+  const dir = makeTempDir('bench-nginx-fpm-');
   for (const sub of ['body', 'fastcgi', 'proxy', 'scgi', 'uwsgi']) mkdirSync(join(dir, sub));
   const socket = join(dir, 'php-fpm.sock');
   const runAsRoot = isRoot();
@@ -252,7 +251,7 @@ export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<Ngin
   let nginx: ManagedProcess | undefined;
   const stop = async (): Promise<void> => {
     await Promise.all([nginx?.stop('SIGQUIT', 5_000), fpm.stop('SIGQUIT', 5_000)]);
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   };
   const url = `http://127.0.0.1:${port}`;
   const logs = (): string[] => [

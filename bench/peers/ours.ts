@@ -2,12 +2,11 @@
  * Our server: `node dist/src/main.js` on a free loopback port, with a private socket path and
  * log folder, serving the example app (or the plain `hello` handler with PHP_HANDLER).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_APP, HELLO_HANDLER, ROOT, SERVER_MAIN } from '../paths.js';
 import { freePort, waitForHttp } from '../net.js';
-import { startProcess } from '../processes.js';
+import { makeTempDir, removeTempDir, startProcess } from '../processes.js';
 import type { App, PeerDriver, RunningPeer } from './types.js';
 import { findExecutable } from './which.js';
 
@@ -26,7 +25,7 @@ export function oursLabel(threads?: number): string {
 
 export async function startOurs(app: App, options: OursOptions): Promise<RunningPeer> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-ours-'));
+  const dir = makeTempDir('bench-ours-');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HTTP_HOST: '127.0.0.1',
@@ -53,7 +52,7 @@ export async function startOurs(app: App, options: OursOptions): Promise<Running
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     await server.stop('SIGTERM', 15_000);
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   };
   try {
     await waitForHttp(`${baseUrl}/`, {

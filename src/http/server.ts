@@ -17,6 +17,7 @@ import type { PhpTaskResult } from '../threads/task.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { StreamControl, StreamMessage } from '../threads/stream-relay.js';
 import { readBody } from './body.js';
+import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { pipeStream } from './stream-writer.js';
 import { findUnsafeHeader, writeError, writeResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
@@ -122,7 +123,8 @@ export class HttpServer {
       state.aborted = true;
       state.onAbort?.();
     });
-    const remoteAddr = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const remoteAddr = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
+    stripUntrustedForwarding(headers, remoteAddr, config.trustedProxies);
     const head: RequestHead = {
       method,
       uri: query ? `${path}?${query}` : path,
