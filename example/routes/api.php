@@ -33,3 +33,6 @@ Route::get('/pid', [DiagnosticsController::class, 'pid']);
 Route::get('/counter', [DiagnosticsController::class, 'counter']);
 Route::get('/stdout', [DiagnosticsController::class, 'stdout']);
 Route::get('/leak', [DiagnosticsController::class, 'leak']);
+Route::get('/stream', [DiagnosticsController::class, 'stream']);
+Route::get('/sse', [DiagnosticsController::class, 'sse']);
+Route::get('/download', [DiagnosticsController::class, 'download']);

@@ -90,7 +90,10 @@ export function pipeStream(
       const data = item.skip > 0 ? item.data.slice(item.skip) : item.data;
       headOffset = res.getWriteOffset();
       const [ok, responded] = res.tryEnd(data, totalSize);
-      if (responded) ended = true;
+      if (responded) {
+        ended = true;
+        state.done = true; // uWS has finished the response: no further call on res is allowed
+      }
       if (!ok) return false;
       queue.shift();
       send({ t: 'ack', n: item.data.byteLength });

@@ -221,6 +221,30 @@ final class Connection
         }
     }
 
+    /**
+     * True when Node has sent CANCEL for request $id. Does not block: it only reads when a frame
+     * is already waiting. Any other frame in the middle of a response is a protocol violation.
+     *
+     * @throws ConnectionClosed|FrameException
+     */
+    public function cancelRequested(int $id): bool
+    {
+        $read = [$this->stream];
+        $write = $except = null;
+        if (@stream_select($read, $write, $except, 0) !== 1) {
+            return false;
+        }
+        $frame = $this->readFrame();
+        if ($frame === null) {
+            throw new ConnectionClosed('Node closed the connection during a streamed response');
+        }
+        [$type, , $frameId] = $frame;
+        if ($type === FrameCodec::CANCEL && $frameId === $id) {
+            return true;
+        }
+        throw new FrameException('FRAME_UNEXPECTED', sprintf('frame type %d for request %d arrived during streamed response %d', $type, $frameId, $id));
+    }
+
     public function close(): void
     {
         if (\is_resource($this->stream)) {

@@ -541,10 +541,14 @@ final class Worker
             return;
         }
 
-        // Streamed body: head now, each sink write as it comes, END when the callback returns.
+        // Streamed body: head (marked "stream" so Node forwards each chunk as it comes), each sink
+        // write as it comes, END when the callback returns. A CANCEL from Node (the client left)
+        // is noticed at the next write and stops the producer with StreamCancelled.
+        $headJson = $this->encodeHead($response->status, $response->headers, true);
         $connection->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, $headJson));
         $sink = new class ($connection, $id) implements ResponseSink {
             public ?ConnectionClosed $lost = null;
+            public bool $cancelled = false;
             private int $written = 0;
 
             public function __construct(private Connection $connection, private int $id)
@@ -556,7 +560,14 @@ final class Worker
                 if ($bytes === '' || $this->lost !== null) {
                     return;
                 }
+                if ($this->cancelled) {
+                    throw new StreamCancelled('the client went away');
+                }
                 try {
+                    if ($this->connection->cancelRequested($this->id)) {
+                        $this->cancelled = true;
+                        throw new StreamCancelled('the client went away');
+                    }
                     $this->connection->writeBody($this->id, $bytes);
                     $this->written += \strlen($bytes);
                 } catch (ConnectionClosed $e) {
@@ -579,6 +590,10 @@ final class Worker
         $this->endCapture();
         if ($sink->lost !== null) {
             throw $sink->lost;
+        }
+        if ($sink->cancelled) {
+            $this->log('streamed response to request '.$id.' cancelled by the client after '.$sink->bytesWritten().' bytes');
+            $error = null;
         }
         if ($error !== null) {
             $this->log('streamed response to request '.$id.' failed after '.$sink->bytesWritten().' bytes: '.$this->describe($error, true));
@@ -606,7 +621,7 @@ final class Worker
      * RESPONSE_HEAD JSON. Accepts [[name, value], …] pairs (the documented form) and, leniently,
      * a name => value|list map; every name and value is sent as a string.
      */
-    private function encodeHead(int $status, array $headers): string
+    private function encodeHead(int $status, array $headers, bool $stream = false): string
     {
         if ($status < 100 || $status > 999) {
             $this->log("handler returned the invalid status {$status}; sending 500");
@@ -625,8 +640,13 @@ final class Worker
             }
         }
 
+        $head = ['status' => $status, 'headers' => $pairs];
+        if ($stream) {
+            $head['stream'] = true;
+        }
+
         return json_encode(
-            ['status' => $status, 'headers' => $pairs],
+            $head,
             JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE
         );
     }

@@ -9,6 +9,8 @@ use Illuminate\Http\Request;
 use Illuminate\Http\Response;
 use Illuminate\Http\UploadedFile;
 use RuntimeException;
+use Symfony\Component\HttpFoundation\BinaryFileResponse;
+use Symfony\Component\HttpFoundation\StreamedResponse;
 
 /**
  * Deterministic endpoints used by the end-to-end and differential tests of
@@ -199,6 +201,65 @@ class DiagnosticsController extends Controller
             'pid' => getmypid(),
             'memory' => memory_get_usage(true),
         ]);
+    }
+
+    /**
+     * GET /api/stream?chunks=N&delay=MS&size=B — a StreamedResponse that produces N chunks of B
+     * bytes, MS milliseconds apart, each followed by a flush (the way apps stream reports).
+     */
+    public function stream(Request $request): StreamedResponse
+    {
+        $chunks = $this->intQuery($request, 'chunks', 5, 1, 100000);
+        $delay = $this->intQuery($request, 'delay', 0, 0, 10000);
+        $size = $this->intQuery($request, 'size', 16, 1, 1048576);
+
+        return response()->stream(function () use ($chunks, $delay, $size) {
+            for ($i = 0; $i < $chunks; $i++) {
+                echo sprintf('%06d:', $i), str_repeat('s', max(0, $size - 7)), "\n";
+                if (ob_get_level() > 0) {
+                    ob_flush();
+                }
+                flush();
+                if ($delay > 0) {
+                    usleep($delay * 1000);
+                }
+            }
+        }, 200, ['Content-Type' => 'text/plain; charset=UTF-8', 'X-Accel-Buffering' => 'no']);
+    }
+
+    /**
+     * GET /api/sse?id=X — server-sent events, one every 50 ms, forever: only the client going away
+     * stops it. Each tick is counted in storage/app/sse-X.count so a test can see it stop.
+     */
+    public function sse(Request $request): StreamedResponse
+    {
+        $id = preg_replace('/[^a-z0-9-]/i', '', (string) $request->query('id', 'default'));
+        $file = storage_path("app/sse-{$id}.count");
+
+        return response()->stream(function () use ($file) {
+            for ($tick = 1; ; $tick++) {
+                file_put_contents($file, (string) $tick);
+                echo "event: tick\ndata: {$tick}\n\n";
+                if (ob_get_level() > 0) {
+                    ob_flush();
+                }
+                flush();
+                usleep(50000);
+            }
+        }, 200, ['Content-Type' => 'text/event-stream', 'Cache-Control' => 'no-cache']);
+    }
+
+    /**
+     * GET /api/download?path=P — response()->download() of a file the tests created under
+     * storage/app (a BinaryFileResponse, streamed from disk).
+     */
+    public function download(Request $request): BinaryFileResponse
+    {
+        $name = basename((string) $request->query('path', ''));
+        $path = storage_path('app/'.$name);
+        abort_unless($name !== '' && is_file($path), 404);
+
+        return response()->download($path, $name);
     }
 
     /**
