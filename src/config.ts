@@ -58,6 +58,8 @@ export interface Config {
   readonly trustedProxiesRaw: string;
   /** Development: reload PHP workers when the app's files change. */
   readonly watch: boolean;
+  /** Serve files under the app's public/ from the front door (nginx's try_files), not PHP. */
+  readonly staticFiles: boolean;
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -195,13 +197,20 @@ export function loadConfig(options: LoadOptions = {}): Config {
     trustedProxies: read('TRUSTED_PROXIES', () => parseTrustedProxies(source['TRUSTED_PROXIES'] ?? '')),
     trustedProxiesRaw: source['TRUSTED_PROXIES'] ?? '',
     watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
+    staticFiles: read('STATIC_FILES', () => env.get('STATIC_FILES').default('true').asBoolStrict()),
   };
   return Object.freeze(config);
 }
 
-/** One thread per core, capped at 2: measured in `npm run bench` (see docs/PERFORMANCE.md). */
+/**
+ * On small machines the thread hop costs more than it saves: on 2 cores, sockets on the main
+ * thread measured fastest for both the plain and the Laravel route (docs/PERFORMANCE.md). With
+ * more cores the main thread can become the limit, so larger machines get threads; run
+ * `npm run bench -- --threads-sweep` there to choose.
+ */
 function defaultWorkerThreads(): number {
-  return Math.min(2, Math.max(1, availableParallelism() - 1));
+  const cores = availableParallelism();
+  return cores <= 4 ? 0 : Math.min(4, Math.floor(cores / 4));
 }
 
 function pathSetting(value: string, name: string): string {

@@ -20,6 +20,7 @@ import { readBody } from './body.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { pipeStream } from './stream-writer.js';
 import { findUnsafeHeader, writeError, writeResponse, type ResponseState } from './respond.js';
+import { StaticFiles } from './static-files.js';
 import type { Uws } from './uws.js';
 
 export interface HttpServerDeps {
@@ -41,9 +42,11 @@ export class HttpServer {
   #inFlight = 0;
   #drained: (() => void) | null = null;
   #closing = false;
+  readonly #static: StaticFiles | null;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
+    this.#static = deps.config.staticFiles ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, log: deps.log }) : null;
     this.#app = deps.uws.App();
     this.#app.any('/*', (res, req) => {
       try {
@@ -167,6 +170,8 @@ export class HttpServer {
       finish(writeError(res, state, new BridgeError('BODY_TOO_LARGE', `body of ${contentLength} bytes exceeds MAX_BODY_SIZE`), [], true), null);
       return;
     }
+    // Files under public/ are served here, as nginx's try_files does; a miss is one Map lookup.
+    if (this.#static?.tryServe(res, state, method, path, headers, finish)) return;
     if (contentLength > 0 || chunked) {
       // Slow clients: the body must arrive within CLIENT_TIMEOUT. No PHP worker is held meanwhile.
       let bodyDone = false;

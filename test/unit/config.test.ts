@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_APP_PATH, loadConfig, parseSize } from '../../src/config.js';
@@ -47,9 +47,9 @@ describe('configuration defaults (the seed table and our additions)', () => {
     expect(load({}, cwd).logDir).toBe(join(cwd, 'logs'));
   });
 
-  it('WORKER_THREADS defaults to a small positive number', () => {
-    expect(config.workerThreads).toBeGreaterThanOrEqual(1);
-    expect(config.workerThreads).toBeLessThanOrEqual(2);
+  it('WORKER_THREADS defaults to 0 (main thread) on machines of up to 4 cores, and to threads above', () => {
+    const cores = availableParallelism();
+    expect(config.workerThreads).toBe(cores <= 4 ? 0 : Math.min(4, Math.floor(cores / 4)));
   });
 
   it('LARAVEL_PATH defaults to the current directory when it is a Laravel app', () => {
