@@ -27,7 +27,8 @@ beforeAll(async () => {
   }
   closeSync(fd);
   bigSha1 = hash.digest('hex');
-  server = await startServer({ SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2' });
+  // One worker thread: the body crosses a thread boundary over the MessagePort relay.
+  server = await startServer({ SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', WORKER_THREADS: '1' });
 });
 
 afterAll(async () => {
