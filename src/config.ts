@@ -22,6 +22,8 @@ export interface Config {
   readonly httpHost: string;
   /** The server's control socket; PHP workers listen on `${socketPath}.<n>` beside it. */
   readonly socketPath: string;
+  /** Group allowed to use the control socket (mode 0660); null = owner only (0600). */
+  readonly socketGroup: string | null;
   readonly phpPath: string;
   readonly laravelPath: string;
   /** True when LARAVEL_PATH was not given and the bundled example app is served. */
@@ -148,9 +150,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!isAbsolute(socketPath)) {
     throw new ConfigError(`invalid configuration: "SOCKET_PATH" must be an absolute path, but is set to "${socketPath}"`);
   }
-  // Unix socket paths are limited to 107 bytes on Linux; workers add a `.wNNNNN` suffix.
-  if (Buffer.byteLength(socketPath) > 96) {
-    throw new ConfigError(`invalid configuration: "SOCKET_PATH" must be at most 96 bytes long (Unix sockets allow 107 and workers add a suffix), but is ${Buffer.byteLength(socketPath)} bytes: "${socketPath}"`);
+  // Unix socket paths are limited to 107 bytes on Linux; workers add `.workers/wNNNNNN.sock`.
+  if (Buffer.byteLength(socketPath) > 86) {
+    throw new ConfigError(`invalid configuration: "SOCKET_PATH" must be at most 86 bytes long (Unix sockets allow 107 and worker sockets add a suffix), but is ${Buffer.byteLength(socketPath)} bytes: "${socketPath}"`);
   }
 
   const phpHandlerRaw = source['PHP_HANDLER'];
@@ -169,6 +171,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     httpPort: read('HTTP_PORT', () => env.get('HTTP_PORT').default('8080').asPortNumber()),
     httpHost: read('HTTP_HOST', () => env.get('HTTP_HOST').default('127.0.0.1').asString()),
     socketPath,
+    socketGroup: source['SOCKET_GROUP'] ? source['SOCKET_GROUP'] : null,
     phpPath: read('PHP_PATH', () => env.get('PHP_PATH').default('php').asString()),
     laravelPath,
     usingExampleApp,

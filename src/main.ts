@@ -48,7 +48,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
-  const control = await listenControlSocket(config.socketPath, supervisor, log);
+  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
   const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor });
 

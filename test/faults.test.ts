@@ -2,9 +2,12 @@
  * Faults injected for real against the real server and real PHP workers: crashes, timeouts,
  * recycling, a full queue, health checks, reload and shutdown under load.
  */
-import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { freePort, ROOT, startServer, type RunningServer } from './helpers/server.js';
 import { control, waitFor, workers } from './helpers/control.js';
 
 let servers: RunningServer[] = [];
@@ -220,5 +223,40 @@ describe('graceful reload and shutdown', () => {
     expect(existsSync(server.socketPath)).toBe(false);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
     await expect(fetch(`${server.url}/api/ping`)).rejects.toThrow();
+  });
+});
+
+describe('socket files', () => {
+  it('keeps worker sockets 0600 in a private 0700 directory and removes them on shutdown', async () => {
+    const server = await start({ SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2' });
+    const dir = `${server.socketPath}.workers`;
+    expect((statSync(dir).mode & 0o777).toString(8)).toBe('700');
+    const sockets = readdirSync(dir);
+    expect(sockets.length).toBeGreaterThanOrEqual(1);
+    for (const name of sockets) expect((statSync(join(dir, name)).mode & 0o777).toString(8)).toBe('600');
+    expect(await server.stop()).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('removes a stale socket left by a dead server, and refuses to steal a live one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lfd-stale-'));
+    const socketPath = join(dir, 'bridge.sock');
+    // A stale socket: a process bound it and died without removing it.
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(existsSync(socketPath)).toBe(true);
+    const first = await start({ SOCKET_PATH: socketPath, SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1' });
+    expect((await fetch(`${first.url}/api/ping`)).status).toBe(200);
+
+    // A second server with the same SOCKET_PATH must refuse, naming the problem.
+    const second = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+      env: { PATH: process.env['PATH'] ?? '', SOCKET_PATH: socketPath, HTTP_PORT: String(await freePort()), LOG_DIR: join(dir, 'logs2'), LARAVEL_PATH: join(ROOT, 'example') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(second.status).not.toBe(0);
+    expect(second.stderr).toContain('SOCKET_IN_USE');
+    expect(second.stderr).toContain(socketPath);
+    // The first server is untouched.
+    expect((await fetch(`${first.url}/api/ping`)).status).toBe(200);
   });
 });

@@ -129,6 +129,47 @@ function download(path: string, options: { pauseMs?: number; abortAfterFirst?: b
   });
 }
 
+/** Sends requests one after another on one keep-alive connection; returns each status and body. */
+function keepAlive(requests: Array<{ method: string; path: string; headers?: string }>): Promise<Array<{ status: number; body: Buffer }>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1');
+    const results: Array<{ status: number; body: Buffer }> = [];
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`keep-alive: only ${results.length} of ${requests.length} answered`));
+    }, 10_000);
+    const next = (): void => {
+      const request = requests[results.length];
+      if (request === undefined) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(results);
+        return;
+      }
+      socket.write(`${request.method} ${request.path} HTTP/1.1\r\nHost: localhost\r\n${request.headers ?? ''}\r\n`);
+    };
+    socket.on('error', reject);
+    socket.on('close', () => {
+      if (results.length < requests.length) reject(new Error(`keep-alive: the server closed the connection after ${results.length} responses`));
+    });
+    socket.on('data', (data: Buffer) => {
+      buffered = Buffer.concat([buffered, data]);
+      const headEnd = buffered.indexOf('\r\n\r\n');
+      if (headEnd === -1) return;
+      const head = buffered.subarray(0, headEnd).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+      const noBody = requests[results.length]!.method === 'HEAD' || status === 304;
+      const length = noBody ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffered.length < headEnd + 4 + length) return;
+      results.push({ status, body: buffered.subarray(headEnd + 4, headEnd + 4 + length) });
+      buffered = buffered.subarray(headEnd + 4 + length);
+      next();
+    });
+    socket.on('connect', next);
+  });
+}
+
 /** Polls until `check` passes (the index follows public/ through a debounced watch). */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -302,6 +343,26 @@ describe('static files: ranges, HEAD and big files', () => {
     expect(await requestLog('/static-test/big.bin', from)).toMatchObject({ status: 499, worker: null });
     const again = await get('/static-test/hello.txt');
     expect(again.body.toString()).toBe(HELLO);
+  });
+
+  it('keeps the connection alive across HEAD, 304, 416, 206, a streamed body and a PHP route', async () => {
+    const { res } = await get('/static-test/hello.txt');
+    const etag = res.headers.get('etag')!;
+    const results = await keepAlive([
+      { method: 'HEAD', path: '/static-test/big.bin' },
+      { method: 'HEAD', path: '/static-test/hello.txt' },
+      { method: 'GET', path: '/static-test/hello.txt', headers: `If-None-Match: ${etag}\r\n` },
+      { method: 'GET', path: '/static-test/hello.txt', headers: 'Range: bytes=100-\r\n' },
+      { method: 'GET', path: '/static-test/hello.txt', headers: 'Range: bytes=0-4\r\n' },
+      { method: 'GET', path: '/static-test/big.bin' },
+      { method: 'HEAD', path: '/static-test/.hidden.txt' },
+      { method: 'GET', path: '/api/users' },
+      { method: 'GET', path: '/static-test/hello.txt' },
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 304, 416, 206, 200, 404, 200, 200]);
+    expect(results[4]!.body.toString()).toBe(HELLO.slice(0, 5));
+    expect(sha1(results[5]!.body)).toBe(sha1(big));
+    expect(results[8]!.body.toString()).toBe(HELLO);
   });
 
   it('serves many small files concurrently', async () => {

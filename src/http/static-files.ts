@@ -259,7 +259,10 @@ export class StaticFiles {
           res.cork(() => {
             res.writeStatus(statusLine(plan.status));
             for (const [name, value] of plan.headers) res.writeHeader(name, value);
-            res.endWithoutBody(length);
+            // Not endWithoutBody(length): this uWS (20.30) then waits for `length` body bytes
+            // that never come, and closes the keep-alive connection on the next request.
+            res.writeHeader('Content-Length', String(length));
+            res.endWithoutBody();
           });
           return plan.status;
         }
@@ -403,7 +406,19 @@ export class StaticFiles {
   /** A short plain-text answer (errors, 412, 416); returns its status (499 if the client is gone). */
   #answer(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, status: number, extra: HeaderPairs = []): number {
     if (state.aborted) return 499;
-    writeResponse(res, state, isHead, status, [...TEXT, ...extra], BODIES[status] ?? new Uint8Array(0));
+    if (state.done) return status;
+    state.done = true;
+    const body = BODIES[status] ?? new Uint8Array(0);
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const [name, value] of [...TEXT, ...extra]) res.writeHeader(name, value);
+      if (isHead) {
+        res.writeHeader('Content-Length', String(body.byteLength)); // see the HEAD note in #serve
+        res.endWithoutBody();
+      } else {
+        res.end(body);
+      }
+    });
     return status;
   }
 }

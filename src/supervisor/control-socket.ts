@@ -9,8 +9,9 @@ import { createServer, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../logger.js';
 import type { Supervisor } from './supervisor.js';
+import { applySocketGroup } from './socket-files.js';
 
-export function listenControlSocket(path: string, supervisor: Supervisor, log: Logger): Promise<Server> {
+export function listenControlSocket(path: string, supervisor: Supervisor, log: Logger, group: string | null = null): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer((socket) => {
       socket.on('error', () => undefined);
@@ -35,8 +36,14 @@ export function listenControlSocket(path: string, supervisor: Supervisor, log: L
     });
     server.once('error', reject);
     server.listen(path, () => {
-      chmodSync(path, 0o600);
-      resolve(server);
+      try {
+        chmodSync(path, 0o600);
+        if (group !== null) applySocketGroup(path, group);
+        resolve(server);
+      } catch (err) {
+        server.close();
+        reject(err);
+      }
     });
   });
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { ConnectionTable } from '../pool/connection-table.js';
 import type { WorkerScheduler, WorkerSlot } from '../pool/scheduler.js';
 import { spawnPhpWorker, workerCommand, type SpawnedWorker } from './php-process.js';
-import { claimSocketPath, listWorkerSockets, removeQuietly, workerSocketPath } from './socket-files.js';
+import { claimSocketPath, listWorkerSockets, prepareWorkerSocketDir, removeQuietly, removeWorkerSocketDir, workerSocketPath } from './socket-files.js';
 
 /** Booting Laravel is CPU-heavy: starting many at once on a small machine slows all of them. */
 const MAX_CONCURRENT_BOOTS = 2;
@@ -62,6 +62,7 @@ export class Supervisor {
 
   /** Removes stale worker sockets, starts SOCKET_POOL_MIN workers and waits for the first one. */
   async start(): Promise<void> {
+    prepareWorkerSocketDir(this.#config.socketPath);
     for (const path of listWorkerSockets(this.#config.socketPath)) {
       await claimSocketPath(path, 'SOCKET_PATH');
     }
@@ -176,6 +177,7 @@ export class Supervisor {
     await Promise.all(exits);
     clearTimeout(killTimer);
     for (const record of this.#workers.values()) removeQuietly(record.spawned.socketPath);
+    removeWorkerSocketDir(this.#config.socketPath);
   }
 
   #spawn(): SpawnedWorker | null {
