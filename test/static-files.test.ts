@@ -355,7 +355,7 @@ describe('static files: ranges, HEAD and big files', () => {
       { method: 'GET', path: '/static-test/hello.txt', headers: 'Range: bytes=100-\r\n' },
       { method: 'GET', path: '/static-test/hello.txt', headers: 'Range: bytes=0-4\r\n' },
       { method: 'GET', path: '/static-test/big.bin' },
-      { method: 'HEAD', path: '/static-test/.hidden.txt' },
+      { method: 'GET', path: '/static-test/.hidden.txt' }, // to PHP (a PHP HEAD with a body would not do: see respond.ts)
       { method: 'GET', path: '/api/users' },
       { method: 'GET', path: '/static-test/hello.txt' },
     ]);
