@@ -245,7 +245,9 @@ export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<Ngin
   );
 
   // php-fpm's php.ini (/etc/php/8.2/fpm/php.ini) with opcache forced on.
-  const fpmArgs = ['--nodaemonize', '--fpm-config', join(dir, 'php-fpm.conf'), '--prefix', dir, '-d', 'opcache.enable=1'];
+  // The same opcache and JIT settings our workers get (src/supervisor/php-process.ts), so the
+  // comparison is of the front doors, not of PHP settings.
+  const fpmArgs = ['--nodaemonize', '--fpm-config', join(dir, 'php-fpm.conf'), '--prefix', dir, '-d', 'opcache.enable=1', '-d', 'opcache.jit_buffer_size=64M', '-d', 'opcache.jit=tracing'];
   if (runAsRoot) fpmArgs.push('--allow-to-run-as-root');
   const fpm = startProcess('php-fpm', bins.fpm, fpmArgs, { group: true, cwd: dir });
   let nginx: ManagedProcess | undefined;
