@@ -2,6 +2,7 @@
  * The bridge end to end: the real server, real PHP workers, the bundled example Laravel app.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
 
@@ -175,5 +176,21 @@ describe('serving the example Laravel app', () => {
     }
     expect(pids.has(pid)).toBe(false);
     await server.waitForLog((l) => l.msg === 'PHP worker ready' && l['phpPid'] !== pid && (l['worker'] as number) > 2);
+  });
+});
+
+describe('workers started through the artisan command (apps that installed the php/ package)', () => {
+  it('serves requests from workers started as `php artisan laravel-rust:serve`', async () => {
+    const artisan = await startServer({ WORKER_ENTRY: 'artisan', SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1' });
+    try {
+      const res = await fetch(`${artisan.url}/api/pid`);
+      expect(res.status).toBe(200);
+      const { pid } = (await res.json()) as { pid: number };
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline).toEqual(expect.arrayContaining(['artisan', 'laravel-rust:serve']));
+      expect(((await (await fetch(`${artisan.url}/api/users`)).json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+    } finally {
+      expect(await artisan.stop()).toBe(0);
+    }
   });
 });

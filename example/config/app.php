@@ -116,6 +116,14 @@ return [
         App\Providers\EventServiceProvider::class,
         App\Providers\RouteServiceProvider::class,
 
+        /*
+         * The front door's Composer package (php/), registered the way package discovery would
+         * in an app that installed it (vendor/autoload.php maps its namespace to ../php/src).
+         * It adds `php artisan laravel-rust:serve`, which the server runs with
+         * WORKER_ENTRY=artisan. The default entry script needs none of this.
+         */
+        LaravelRust\Bridge\BridgeServiceProvider::class,
+
     ],
 
     /*
