@@ -75,10 +75,13 @@ afterAll(async () => {
 const taken = new Set<LogLine>();
 
 /** The oldest `request` log line for `path` not yet matched to a request. */
-async function requestLog(path: string, timeoutMs = 10_000): Promise<LogLine> {
-  const line = await server.waitForLog((l) => l.msg === 'request' && l.path === path && !taken.has(l), timeoutMs);
-  taken.add(line);
-  return line;
+function requestLog(path: string, timeoutMs = 10_000): Promise<LogLine> {
+  // Taken inside the predicate: with several callers waiting, each new line goes to one of them.
+  return server.waitForLog((l) => {
+    if (l.msg !== 'request' || l.path !== path || taken.has(l)) return false;
+    taken.add(l);
+    return true;
+  }, timeoutMs);
 }
 
 async function get(path: string, init?: RequestInit): Promise<{ res: Response; body: Buffer; log: LogLine }> {
