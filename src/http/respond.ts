@@ -71,9 +71,14 @@ export function writeResponse(
       if (!NOT_FORWARDED.has(name.toLowerCase())) res.writeHeader(name, value);
     }
     if (statusHasNoBody(status)) {
-      res.endWithoutBody(0);
+      // RFC 9110 §8.6: no Content-Length on 204 (and none needed on 304).
+      res.endWithoutBody();
     } else if (isHead) {
-      res.endWithoutBody(body.byteLength);
+      // HEAD: report the length the app declared for the GET, if it did (as nginx passes it on).
+      const declared = headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+      if (declared !== undefined && /^\d+$/.test(declared)) res.endWithoutBody(Number(declared));
+      else if (body.byteLength > 0) res.endWithoutBody(body.byteLength);
+      else res.endWithoutBody();
     } else {
       res.end(body);
     }

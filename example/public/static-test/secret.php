@@ -1,1 +1,0 @@
-<?php echo 'ran'; // STATIC-TEST-SOURCE-MARKER
