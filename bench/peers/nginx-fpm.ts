@@ -105,8 +105,14 @@ export interface NginxConfigInput {
   helloPath: string;
   maxBodySize: string;
   runAsRoot: boolean;
+  /** A `types { }` file to include (Debian's mime.types), or null for a minimal built-in map. */
+  mimeTypes?: string | null;
 }
 
+/**
+ * Debian's fastcgi_params, with one change: SERVER_NAME is the request's host (as with a
+ * `server_name` matching it) rather than this catch-all server's placeholder name.
+ */
 const FASTCGI_PARAMS = `
       fastcgi_param QUERY_STRING $query_string;
       fastcgi_param REQUEST_METHOD $request_method;
@@ -124,10 +130,25 @@ const FASTCGI_PARAMS = `
       fastcgi_param REMOTE_PORT $remote_port;
       fastcgi_param SERVER_ADDR $server_addr;
       fastcgi_param SERVER_PORT $server_port;
-      fastcgi_param SERVER_NAME $server_name;
+      fastcgi_param SERVER_NAME $host;
       fastcgi_param REDIRECT_STATUS 200;
       fastcgi_buffer_size 32k;
       fastcgi_buffers 16 16k;`;
+
+/** Used when Debian's /etc/nginx/mime.types is not there. */
+const MINIMAL_TYPES = `  types {
+    text/html html htm;
+    text/plain txt;
+    text/css css;
+    application/javascript js;
+    application/json json;
+    image/x-icon ico;
+    image/png png;
+    image/svg+xml svg;
+  }`;
+
+/** The type map a stock Debian nginx uses (`include mime.types` in /etc/nginx/nginx.conf). */
+export const NGINX_MIME_TYPES = '/etc/nginx/mime.types';
 
 export function nginxConfig(c: NginxConfigInput): string {
   const hello = c.helloScript
@@ -151,16 +172,7 @@ events {
 }
 
 http {
-  types {
-    text/html html htm;
-    text/plain txt;
-    text/css css;
-    application/javascript js;
-    application/json json;
-    image/x-icon ico;
-    image/png png;
-    image/svg+xml svg;
-  }
+${c.mimeTypes ? `  include ${c.mimeTypes};` : MINIMAL_TYPES}
   default_type application/octet-stream;
   access_log off;
   sendfile on;
@@ -241,6 +253,7 @@ export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<Ngin
       helloPath: options.helloPath ?? '/hello',
       maxBodySize: options.maxBodySize ?? '64m',
       runAsRoot,
+      mimeTypes: existsSync(NGINX_MIME_TYPES) ? NGINX_MIME_TYPES : null,
     }),
   );
 

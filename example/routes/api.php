@@ -1,6 +1,8 @@
 <?php
 
 use App\Http\Controllers\Api\DiagnosticsController;
+use App\Http\Controllers\Api\DifferentialController;
+use App\Http\Controllers\Api\UploadController;
 use App\Http\Controllers\Api\UserController;
 use Illuminate\Support\Facades\Route;
 
@@ -36,3 +38,19 @@ Route::get('/leak', [DiagnosticsController::class, 'leak']);
 Route::get('/stream', [DiagnosticsController::class, 'stream']);
 Route::get('/sse', [DiagnosticsController::class, 'sse']);
 Route::get('/download', [DiagnosticsController::class, 'download']);
+
+// The differential suite (test/differential.test.ts): nginx + php-fpm vs the Node front door.
+Route::any('/server', [DifferentialController::class, 'server']);
+Route::get('/cookies', [DifferentialController::class, 'cookies']);
+Route::get('/redirect', [DifferentialController::class, 'redirect']);
+Route::get('/response-headers', [DifferentialController::class, 'responseHeaders']);
+Route::match(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '/method', [DifferentialController::class, 'method']);
+Route::post('/validate', [DifferentialController::class, 'validateInput']);
+Route::get('/abort/{code}', [DifferentialController::class, 'abort'])->where('code', '[1-5][0-9][0-9]');
+
+// Uploads (test/uploads.test.ts).
+Route::post('/uploads/store', [UploadController::class, 'store']);
+Route::post('/uploads/reject', [UploadController::class, 'reject']);
+Route::post('/uploads/ignore', [UploadController::class, 'ignore']);
+Route::post('/uploads/exit', [UploadController::class, 'exitMidRequest']);
+Route::get('/uploads/tmpdir', [UploadController::class, 'tmpdir']);

@@ -234,21 +234,38 @@ export class HttpServer {
     const { scheduler, dispatcher, supervisor, config } = this.#deps;
     let slot: WorkerSlot | null = null;
     let timedOut = false;
+    let giveUpWait: (() => void) | null = null;
     const timer = setTimeout(() => {
       timedOut = true;
+      giveUpWait?.();
       if (slot !== null) supervisor.kill(slot.id, `request ${head.method} ${head.uri} ran past REQUEST_TIMEOUT`);
       finish(writeError(res, state, new BridgeError('REQUEST_TIMEOUT', 'request timed out')), slot?.id ?? null);
     }, config.requestTimeoutMs);
 
-    try {
-      const acquired = scheduler.acquire();
-      slot = acquired instanceof Promise ? await acquired : acquired;
-    } catch (err) {
-      clearTimeout(timer);
-      if (timedOut) return;
-      const error = toBridgeError(err);
-      finish(writeError(res, state, error, error.code === 'QUEUE_FULL' ? [['Retry-After', '1']] : []), null);
-      return;
+    const acquired = scheduler.acquire();
+    if ('promise' in acquired) {
+      // Waiting in the queue: a client that leaves (or times out) gives up its place at once,
+      // so dead requests never hold queue room or a worker.
+      giveUpWait = acquired.cancel;
+      state.onAbort = () => {
+        acquired.cancel();
+        clearTimeout(timer);
+        finish(499, null);
+      };
+      try {
+        slot = await acquired.promise;
+      } catch (err) {
+        clearTimeout(timer);
+        if (timedOut) return;
+        const error = toBridgeError(err);
+        finish(writeError(res, state, error, error.code === 'QUEUE_FULL' ? [['Retry-After', '1']] : []), null);
+        return;
+      } finally {
+        state.onAbort = undefined;
+        giveUpWait = null;
+      }
+    } else {
+      slot = acquired;
     }
     if (timedOut || state.aborted) {
       // Nobody is waiting for this answer any more: give the worker straight back.

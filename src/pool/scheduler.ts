@@ -21,6 +21,14 @@ export interface WorkerSlot {
 interface Waiter {
   resolve: (slot: WorkerSlot) => void;
   reject: (err: BridgeError) => void;
+  /** Its client left or its time ran out: skip it, and do not count it against MAX_QUEUE. */
+  cancelled: boolean;
+}
+
+/** A place in the wait queue; `cancel()` gives it up (the promise then never settles). */
+export interface QueuedAcquire {
+  promise: Promise<WorkerSlot>;
+  cancel(): void;
 }
 
 export interface SchedulerEvents {
@@ -38,6 +46,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   /** FIFO of requests waiting for a worker; bounded by MAX_QUEUE. */
   #waiters: Waiter[] = [];
   #waitersHead = 0;
+  #waiting = 0;
   #closed: BridgeError | null = null;
 
   constructor(maxQueue: number) {
@@ -46,7 +55,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   get waiting(): number {
-    return this.#waiters.length - this.#waitersHead;
+    return this.#waiting;
   }
 
   get size(): number {
@@ -71,20 +80,31 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
    * Reserves an idle worker. Returns it at once when one is idle, otherwise a promise that
    * resolves in arrival order, or rejects at once with QUEUE_FULL when MAX_QUEUE are waiting.
    */
-  acquire(): WorkerSlot | Promise<WorkerSlot> {
-    if (this.#closed) return Promise.reject(this.#closed);
+  acquire(): WorkerSlot | QueuedAcquire {
+    if (this.#closed) return rejected(this.#closed);
     const slot = this.#idle.pop();
     if (slot !== undefined) {
       slot.state = 'busy';
       return slot;
     }
-    if (this.waiting >= this.#maxQueue) {
-      return Promise.reject(new BridgeError('QUEUE_FULL', `all PHP workers are busy and ${this.waiting} requests are already waiting (MAX_QUEUE=${this.#maxQueue})`));
+    if (this.#waiting >= this.#maxQueue) {
+      return rejected(new BridgeError('QUEUE_FULL', `all PHP workers are busy and ${this.#waiting} requests are already waiting (MAX_QUEUE=${this.#maxQueue})`));
     }
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-      this.emit('pressure', this.waiting);
+    let waiter!: Waiter;
+    const promise = new Promise<WorkerSlot>((resolve, reject) => {
+      waiter = { resolve, reject, cancelled: false };
     });
+    this.#waiters.push(waiter);
+    this.#waiting++;
+    this.emit('pressure', this.#waiting);
+    return {
+      promise,
+      cancel: () => {
+        if (waiter.cancelled) return;
+        waiter.cancelled = true;
+        this.#waiting--;
+      },
+    };
   }
 
   /** The request on `slot` is done. `stopping`: the worker announced it exits now. */
@@ -137,7 +157,8 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     const waiters = this.#waiters.slice(this.#waitersHead);
     this.#waiters = [];
     this.#waitersHead = 0;
-    for (const waiter of waiters) waiter.reject(err);
+    this.#waiting = 0;
+    for (const waiter of waiters) if (!waiter.cancelled) waiter.reject(err);
   }
 
   close(err: BridgeError): void {
@@ -146,7 +167,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #makeAvailable(slot: WorkerSlot): void {
-    if (this.waiting > 0) {
+    while (this.#waitersHead < this.#waiters.length) {
       const waiter = this.#waiters[this.#waitersHead]!;
       this.#waiters[this.#waitersHead] = undefined as never;
       this.#waitersHead++;
@@ -154,6 +175,8 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
         this.#waiters = this.#waiters.slice(this.#waitersHead);
         this.#waitersHead = 0;
       }
+      if (waiter.cancelled) continue;
+      this.#waiting--;
       slot.state = 'busy';
       waiter.resolve(slot);
       return;
@@ -162,4 +185,8 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     slot.idleSince = Date.now();
     this.#idle.push(slot);
   }
+}
+
+function rejected(err: BridgeError): QueuedAcquire {
+  return { promise: Promise.reject(err), cancel: () => undefined };
 }
