@@ -82,10 +82,12 @@ export function exchange(port: number, req: ExchangeRequest, timeoutMs = 30_000)
     const socket = connect(port, '127.0.0.1');
     const parts: Buffer[] = [];
     let settled = false;
+    let noBodyTimer: NodeJS.Timeout | undefined;
     const finish = (why: 'closed' | 'complete' | 'timeout'): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(noBodyTimer);
       socket.destroy();
       const raw = Buffer.concat(parts);
       const parsed = parse(raw, noBodyExpected);
@@ -102,9 +104,12 @@ export function exchange(port: number, req: ExchangeRequest, timeoutMs = 30_000)
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
     socket.on('data', (data) => {
       parts.push(data);
-      // Done as soon as the framing says so, even if the server keeps the connection open.
+      // Done as soon as the framing says so, even if the server keeps the connection open. A
+      // response without a body (HEAD, 204, 304) gets a moment more, to catch stray body bytes.
       const parsed = parse(Buffer.concat(parts), noBodyExpected);
-      if (parsed !== null && parsed.framing !== 'close' && parsed.framingError === null) finish('complete');
+      if (parsed === null || parsed.framing === 'close' || parsed.framingError !== null) return;
+      if (parsed.framing !== 'none') finish('complete');
+      else noBodyTimer ??= setTimeout(() => finish('complete'), 500);
     });
     socket.on('error', () => finish('closed'));
     socket.on('close', () => finish('closed'));
