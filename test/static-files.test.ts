@@ -233,6 +233,9 @@ describe('static files: content and validators', () => {
   });
 
   it('serves an empty file, a percent-encoded name, .well-known and a symlink that stays inside public/', async () => {
+    const busted = await get('/static-test/style.css?id=0123abcd'); // Laravel Mix's cache busting
+    expect(busted.body.toString()).toBe('body { color: red }\n');
+    expect(busted.log.worker).toBeNull();
     const favicon = await get('/favicon.ico');
     expect(favicon.res.status).toBe(200);
     expect(favicon.res.headers.get('content-length')).toBe('0');
@@ -494,6 +497,35 @@ describe('static files: following changes to public/', () => {
     writeFileSync(join(DIR, 'later', 'deeper', 'x.css'), 'a{}\n');
     await eventually(async () => (await get('/static-test/later/deeper/x.css')).res.status === 200);
     expect((await get('/static-test/later/deeper/x.css')).res.headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+
+  it('keeps watching a directory deleted and created again under the same path (a deploy)', async () => {
+    rmSync(join(DIR, 'later'), { recursive: true });
+    await eventually(async () => (await get('/static-test/later/deeper/x.css')).log.worker !== null);
+    mkdirSync(join(DIR, 'later', 'deeper'), { recursive: true });
+    writeFileSync(join(DIR, 'later', 'deeper', 'y.css'), 'b{}\n');
+    await eventually(async () => (await get('/static-test/later/deeper/y.css')).res.status === 200);
+    // Only the new directory's own watcher can report this one.
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(join(DIR, 'later', 'deeper', 'z.css'), 'c{}\n');
+    await eventually(async () => (await get('/static-test/later/deeper/z.css')).res.status === 200);
+  });
+});
+
+describe('static files: Laravel\'s public disk', () => {
+  it('follows a link into storage/app/public (php artisan storage:link), and no further', async () => {
+    const disk = join(EXAMPLE_APP, 'storage', 'app', 'public');
+    const file = join(disk, 'static-link-test.txt');
+    writeFileSync(file, 'from the public disk\n');
+    symlinkSync('../../storage/app/public', join(DIR, 'storage-link'));
+    try {
+      await eventually(async () => (await get('/static-test/storage-link/static-link-test.txt')).res.status === 200);
+      const served = await get('/static-test/storage-link/static-link-test.txt');
+      expect(served.body.toString()).toBe('from the public disk\n');
+      expect(served.log.worker).toBeNull();
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
 

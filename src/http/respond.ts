@@ -75,10 +75,12 @@ export function writeResponse(
       res.endWithoutBody();
     } else if (isHead) {
       // HEAD: report the length the app declared for the GET, if it did (as nginx passes it on).
+      // uWS 20.30's endWithoutBody(n) with n > 0 never completes the response (the next request
+      // on the connection is dropped), so the length is written as a plain header instead.
       const declared = headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
-      if (declared !== undefined && /^\d+$/.test(declared)) res.endWithoutBody(Number(declared));
-      else if (body.byteLength > 0) res.endWithoutBody(body.byteLength);
-      else res.endWithoutBody();
+      const length = declared !== undefined && /^\d+$/.test(declared) ? declared : body.byteLength > 0 ? String(body.byteLength) : null;
+      if (length !== null) res.writeHeader('Content-Length', length);
+      res.endWithoutBody();
     } else {
       res.end(body);
     }

@@ -46,7 +46,9 @@ export class HttpServer {
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
-    this.#static = deps.config.staticFiles ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, log: deps.log }) : null;
+    this.#static = deps.config.staticFiles
+      ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
+      : null;
     this.#app = deps.uws.App();
     this.#app.any('/*', (res, req) => {
       try {

@@ -38,10 +38,17 @@ export interface StaticIndexOptions {
   maxEntries?: number;
   /** Quiet time after the last change before the tree is walked again. */
   debounceMs?: number;
+  /**
+   * Directories outside public/ that a symlink in it may point into: Laravel's public disk
+   * (`storage/app/public`, linked as `public/storage` by `php artisan storage:link`).
+   */
+  linkRoots?: string[];
 }
 
 export const DEFAULT_MAX_ENTRIES = 20_000;
 const DEFAULT_DEBOUNCE_MS = 100;
+/** A tree that never stops changing (a file rewritten all the time) is still walked this often. */
+const MAX_DELAY_MS = 1000;
 
 /** Files handed to PHP, never served as text (php-fpm's usual extensions and the Phar archive). */
 const SCRIPT = /\.(?:php\d?|phtml|phar)$/i;
@@ -92,7 +99,7 @@ interface WalkResult {
   topLevel: Set<string>;
 }
 
-function* walkTree(root: string, maxEntries: number): Generator<FsRequest, WalkResult, FsAnswer> {
+function* walkTree(root: string, maxEntries: number, linkRoots: readonly string[] = []): Generator<FsRequest, WalkResult, FsAnswer> {
   const files = new Map<string, StaticEntry>();
   const dirs = new Set<string>();
   const topLevel = new Set<string>();
@@ -116,10 +123,11 @@ function* walkTree(root: string, maxEntries: number): Generator<FsRequest, WalkR
       } else if (dirent.isFile()) {
         if (!SCRIPT.test(name)) files.set(childKey, { file: childPath, contentType: contentTypeFor(name) });
       } else if (dirent.isSymbolicLink()) {
-        // Followed only when the target's real path is inside public/ and servable itself.
+        // Followed only when the target's real path is inside public/ (or an allowed link root,
+        // such as storage/app/public) and servable itself.
         const target = (yield { op: 'realpath', path: childPath }) as string | null;
         if (target === null || chain.includes(target)) continue; // dangling, or a loop (public/ itself included)
-        if (!isInside(root, target)) continue;
+        if (!isInside(root, target) && !linkRoots.some((linkRoot) => target === linkRoot || isInside(linkRoot, target))) continue;
         const st = (yield { op: 'stat', path: target }) as Stats | null;
         if (st === null) continue;
         if (st.isDirectory()) {
@@ -195,6 +203,8 @@ export class StaticIndex {
   #topLevel = new Set<string>();
   readonly #watchers = new Map<string, FSWatcher>();
   #timer: NodeJS.Timeout | null = null;
+  #firstChange = 0;
+  #linkRoots: string[] = [];
   #rebuilding = false;
   #again = false;
   #closed = false;
@@ -204,6 +214,13 @@ export class StaticIndex {
     this.#log = options.log;
     this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.#linkRoots = (options.linkRoots ?? []).flatMap((dir) => {
+      try {
+        return [realpathSync.native(dir)];
+      } catch {
+        return []; // not there (yet): links into it are not followed
+      }
+    });
     let root = '';
     try {
       root = realpathSync.native(this.#publicDir);
@@ -212,7 +229,7 @@ export class StaticIndex {
     }
     this.#root = root;
     if (root === '') return;
-    this.#apply(runSync(walkTree(root, this.#maxEntries)));
+    this.#apply(runSync(walkTree(root, this.#maxEntries, this.#linkRoots)));
     this.#log.info({ publicDir: this.#publicDir, mode: this.#mode, files: this.#files.size }, 'static files: public/ indexed');
   }
 
@@ -257,42 +274,44 @@ export class StaticIndex {
     try {
       if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
       const real = realpathSync.native(file);
-      if (!isInside(this.#root, real)) return undefined;
+      if (!isInside(this.#root, real) && !this.#linkRoots.some((linkRoot) => isInside(linkRoot, real))) return undefined;
       return { file: real, contentType: contentTypeFor(path) };
     } catch {
       return undefined;
     }
   }
 
-  /** Installs a walk's result (incomplete: too many entries, switch to stat mode) and fits the watchers to it. */
+  /**
+   * Installs a walk's result (incomplete: too many entries, switch to stat mode) and re-arms the
+   * watchers. Every directory gets a fresh watcher before the old ones close: for a directory that
+   * is still the same, libuv reuses its inotify watch, and one deleted and created again under the
+   * same path (a deploy) is watched anew rather than through its dead inode.
+   */
   #apply(result: WalkResult): void {
     const dirs = result.complete ? result.dirs : [this.#root];
-    const wanted = new Set(dirs);
-    for (const [dir, watcher] of this.#watchers) {
-      if (!wanted.has(dir)) {
-        watcher.close();
-        this.#watchers.delete(dir);
-      }
-    }
+    const previous = new Map(this.#watchers);
+    this.#watchers.clear();
+    let failed: unknown = null;
     for (const dir of dirs) {
-      if (this.#watchers.has(dir)) continue;
       try {
         const watcher = watch(dir, { persistent: false }, () => this.#changed());
         watcher.on('error', () => {
           watcher.close();
-          this.#watchers.delete(dir);
+          if (this.#watchers.get(dir) === watcher) this.#watchers.delete(dir);
           this.#changed();
         });
         this.#watchers.set(dir, watcher);
       } catch (err) {
-        // Out of inotify watches, most likely: an index we cannot keep fresh would serve stale
-        // answers, so look each request up on disk instead.
-        if (result.complete) {
-          this.#log.warn({ dir, err: (err as Error).message }, 'static files: cannot watch public/; looking each request up on disk instead');
-          this.#apply({ ...result, complete: false });
-          return;
-        }
+        failed = err; // vanished since the walk (the next walk sees it), or out of inotify watches
       }
+    }
+    for (const watcher of previous.values()) watcher.close();
+    if (failed !== null && result.complete && this.#watchers.size < dirs.length / 2) {
+      // Most likely out of inotify watches: an index we cannot keep fresh would give stale
+      // answers, so look each request up on disk instead.
+      this.#log.warn({ err: (failed as Error).message }, 'static files: cannot watch public/; looking each request up on disk instead');
+      this.#apply({ ...result, complete: false });
+      return;
     }
     if (!result.complete) {
       if (this.#mode !== 'stat') this.#log.info({ maxEntries: this.#maxEntries }, 'static files: public/ is too large to index; looking each request up on disk');
@@ -304,15 +323,21 @@ export class StaticIndex {
       this.#files = result.files;
       this.#topLevel = new Set();
     }
+    // Files written into a new directory before its watcher existed: one more walk finds them.
+    if (result.complete && previous.size > 0 && dirs.some((dir) => !previous.has(dir))) this.#changed();
   }
 
+  /** Debounced: the walk starts once changes pause for debounceMs, or at the latest MAX_DELAY_MS after the first. */
   #changed(): void {
     if (this.#closed) return;
-    if (this.#timer) clearTimeout(this.#timer);
+    const now = Date.now();
+    if (this.#timer === null) this.#firstChange = now;
+    else clearTimeout(this.#timer);
+    const delay = Math.max(0, Math.min(this.#debounceMs, this.#firstChange + MAX_DELAY_MS - now));
     this.#timer = setTimeout(() => {
       this.#timer = null;
       void this.#rebuild();
-    }, this.#debounceMs);
+    }, delay);
     this.#timer.unref();
   }
 
@@ -325,7 +350,7 @@ export class StaticIndex {
     try {
       do {
         this.#again = false;
-        const result = await runAsync(walkTree(this.#root, this.#maxEntries));
+        const result = await runAsync(walkTree(this.#root, this.#maxEntries, this.#linkRoots));
         if (this.#closed) return;
         this.#apply(result);
         this.#log.debug({ mode: this.#mode, files: this.#files.size }, 'static files: public/ re-indexed');

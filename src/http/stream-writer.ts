@@ -110,7 +110,11 @@ export function pipeStream(
     if (writable()) {
       state.done = true;
       res.cork(() => {
-        if (noBody) res.endWithoutBody(totalSize >= 0 ? totalSize : undefined);
+        if (noBody) {
+          // See respond.ts: endWithoutBody(n > 0) leaves the response unfinished in uWS 20.30.
+          if (isHead && totalSize > 0) res.writeHeader('Content-Length', String(totalSize));
+          res.endWithoutBody();
+        }
         else if (totalSize < 0) res.end();
         else if (!ended) {
           if (totalSize === 0) res.end();

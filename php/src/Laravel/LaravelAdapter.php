@@ -125,6 +125,10 @@ final class LaravelAdapter implements TerminableHandler
             'SCRIPT_FILENAME' => $public.'/index.php',
             'SCRIPT_NAME' => '/index.php',
             'PHP_SELF' => '/index.php',
+            // nginx's fastcgi_params always pass these two, empty when the request has none;
+            // php-fpm puts them in $_SERVER as "" (Symfony's ServerBag skips empty ones).
+            'CONTENT_TYPE' => '',
+            'CONTENT_LENGTH' => '',
         ];
     }
 
@@ -246,6 +250,9 @@ final class LaravelAdapter implements TerminableHandler
         $server['REQUEST_TIME_FLOAT'] = $r->time;
         if ($r->https) {
             $server['HTTPS'] = 'on';
+            $server['REQUEST_SCHEME'] = 'https';
+        } else {
+            $server['REQUEST_SCHEME'] = 'http';
         }
 
         foreach ($r->headers as [$name, $value]) {
@@ -383,6 +390,12 @@ final class LaravelAdapter implements TerminableHandler
             $headers[] = ['Set-Cookie', (string) $cookie];
         }
         $status = $response->getStatusCode();
+        if (!$response->headers->has('Content-Type') && ($type = self::defaultContentType()) !== null) {
+            // PHP's SAPI (php-fpm) sends default_mimetype + default_charset when the app set no
+            // Content-Type (Laravel's error pages from the router's exception path have none).
+            // Symfony's prepare() clears default_mimetype for 204/304, which skips this.
+            $headers[] = ['Content-Type', $type];
+        }
 
         if (!$response instanceof StreamedResponse && !$response instanceof BinaryFileResponse) {
             $content = $response->getContent();
@@ -411,6 +424,22 @@ final class LaravelAdapter implements TerminableHandler
                 }
             }
         });
+    }
+
+    /**
+     * The Content-Type PHP's SAPI adds to a response without one: `default_mimetype`, plus
+     * `; charset=<default_charset>` for text/* types (main/SAPI.c get_default_content_type()).
+     * Null when default_mimetype is empty (what Symfony's Response::prepare() sets for 204/304).
+     */
+    public static function defaultContentType(): ?string
+    {
+        $mimetype = (string) \ini_get('default_mimetype');
+        if ($mimetype === '') {
+            return null;
+        }
+        $charset = (string) \ini_get('default_charset');
+
+        return $charset !== '' && strncasecmp($mimetype, 'text/', 5) === 0 ? "{$mimetype}; charset={$charset}" : $mimetype;
     }
 
     private function log(string $message): void

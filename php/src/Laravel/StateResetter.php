@@ -54,7 +54,15 @@ final class StateResetter
         'resetSession', 'resetQueuedCookies', 'resetAuth', 'resetLocale', 'restoreConfig',
         'flushInstances', 'resetLog', 'resetDatabase', 'flushArrayCache', 'flushStaticCaches',
         'flushNewerFrameworkState', 'truncateTerminatingCallbacks', 'resetPaginator', 'releaseRequest',
+        'restoreRuntimeSettings',
     ];
+
+    /** Boot-time values of the php.ini settings apps and Symfony change per request. */
+    private string $defaultMimetype;
+
+    private string $defaultCharset;
+
+    private string $timezone;
 
     /** Illuminate\Support\Once (Laravel 11+: the once() helper's cache), looked up once. */
     private bool $hasOnce;
@@ -70,6 +78,10 @@ final class StateResetter
         $this->placeholder = $placeholder;
 
         $this->hasOnce = class_exists('Illuminate\\Support\\Once') && method_exists('Illuminate\\Support\\Once', 'flush');
+
+        $this->defaultMimetype = (string) \ini_get('default_mimetype');
+        $this->defaultCharset = (string) \ini_get('default_charset');
+        $this->timezone = date_default_timezone_get();
 
         $config = $app['config'];
         $flush = $config->get('laravel-rust.flush', []);
@@ -400,6 +412,27 @@ final class StateResetter
 
             return filter_var($page, FILTER_VALIDATE_INT) !== false && (int) $page >= 1 ? (int) $page : 1;
         });
+    }
+
+    /**
+     * php-fpm restores every ini_set() at the end of a request; a long-lived worker keeps them.
+     * Restored here: default_mimetype / default_charset (Symfony's Response::prepare() sets
+     * default_mimetype to "" for every 204/304, which would otherwise strip the default
+     * Content-Type from all later responses) and the default timezone (date_default_timezone_set()
+     * per user). Other ini settings an app changes at runtime are not tracked (ini_get_all() per
+     * request would cost more than the rest of the reset).
+     */
+    private function restoreRuntimeSettings(?IlluminateRequest $request, array &$problems): void
+    {
+        if ((string) \ini_get('default_mimetype') !== $this->defaultMimetype) {
+            ini_set('default_mimetype', $this->defaultMimetype);
+        }
+        if ((string) \ini_get('default_charset') !== $this->defaultCharset) {
+            ini_set('default_charset', $this->defaultCharset);
+        }
+        if (date_default_timezone_get() !== $this->timezone) {
+            date_default_timezone_set($this->timezone);
+        }
     }
 
     /**

@@ -19,6 +19,8 @@ class FormController extends Controller
     public function show(Request $request): View
     {
         return view('form', [
+            'laravelVersion' => app()->version(),
+            'phpVersion' => PHP_MAJOR_VERSION.'.'.PHP_MINOR_VERSION,
             'name' => (string) $request->session()->get('saved_name', ''),
             'status' => (string) $request->session()->get('status', ''),
         ]);

@@ -29,6 +29,7 @@ class DifferentialController extends Controller
         'SERVER_ADDR',
         'SERVER_PROTOCOL',
         'HTTPS',
+        'REQUEST_SCHEME',
         'REMOTE_ADDR',
         'REMOTE_PORT',
         'CONTENT_TYPE',
