@@ -29,6 +29,12 @@ export interface StaticEntry {
   /** The real path of the file when the tree was walked. */
   readonly file: string;
   readonly contentType: string;
+  /**
+   * A small file's bytes and stat, kept after its first read (static-files.ts). The entry is
+   * replaced whenever a watcher reports a change and the tree is walked again, so a cached body
+   * is never older than that walk (the debounce, 100 ms by default).
+   */
+  cached?: { body: Buffer; size: number; mtimeMs: number };
 }
 
 export interface StaticIndexOptions {
@@ -205,6 +211,7 @@ export class StaticIndex {
   #timer: NodeJS.Timeout | null = null;
   #firstChange = 0;
   #linkRoots: string[] = [];
+  #generation = 0;
   #rebuilding = false;
   #again = false;
   #closed = false;
@@ -235,6 +242,11 @@ export class StaticIndex {
 
   get mode(): Mode {
     return this.#mode;
+  }
+
+  /** Incremented by every walk that replaces the index (its entries are new objects then). */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Files indexed (0 in stat mode). */
@@ -288,6 +300,7 @@ export class StaticIndex {
    * same path (a deploy) is watched anew rather than through its dead inode.
    */
   #apply(result: WalkResult): void {
+    this.#generation++;
     const dirs = result.complete ? result.dirs : [this.#root];
     const previous = new Map(this.#watchers);
     this.#watchers.clear();

@@ -21,6 +21,8 @@ import type { Uws } from './uws.js';
 
 /** Files up to this size are read whole and sent with one `end`. */
 export const SMALL_FILE = 64 * 1024;
+/** Most bytes of small files kept in memory at once. */
+const CACHE_BUDGET = 64 * 1024 * 1024;
 /** Read size when streaming a larger file. */
 export const CHUNK = 64 * 1024;
 
@@ -177,6 +179,8 @@ const BODIES: Record<number, Uint8Array> = {
 
 export class StaticFiles {
   readonly #index: StaticIndex;
+  #cacheGeneration = -1;
+  #cachedBytes = 0;
   readonly #log: Logger;
 
   constructor(options: StaticFilesOptions) {
@@ -214,6 +218,11 @@ export class StaticFiles {
     }
     const entry = this.#index.lookup(key);
     if (entry === undefined || !isServablePath(key)) return false;
+    if (entry.cached !== undefined) {
+      // A small file read before: answered from memory, no file-system call at all.
+      finish(this.#serveCached(res, state, method === 'HEAD', entry.cached, entry.contentType, headers), null);
+      return true;
+    }
     this.#serve(res, state, method === 'HEAD', entry, headers).then(
       (status) => finish(status, null),
       (err: unknown) => {
@@ -222,6 +231,37 @@ export class StaticFiles {
       },
     );
     return true;
+  }
+
+  #serveCached(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, cached: NonNullable<StaticEntry['cached']>, contentType: string, headers: HeaderPairs): number {
+    const plan = planResponse(isHead, conditionalHeaders(headers), cached.size, cached.mtimeMs, contentType);
+    if (plan.status === 412 || plan.status === 416) return this.#answer(res, state, isHead, plan.status, plan.headers);
+    if (state.aborted || state.done) return state.aborted ? 499 : plan.status;
+    if (plan.status === 304 || isHead) {
+      state.done = true;
+      res.cork(() => {
+        res.writeStatus(statusLine(plan.status));
+        for (const [name, value] of plan.headers) res.writeHeader(name, value);
+        if (plan.status !== 304) res.writeHeader('Content-Length', String(plan.end - plan.start));
+        res.endWithoutBody();
+      });
+      return plan.status;
+    }
+    writeResponse(res, state, false, plan.status, plan.headers, cached.body.subarray(plan.start, plan.end));
+    return plan.status;
+  }
+
+  /** Keeps a small file's bytes on its index entry, within a total budget. */
+  #remember(entry: StaticEntry, body: Buffer, size: number, mtimeMs: number): void {
+    const generation = this.#index.generation;
+    if (generation !== this.#cacheGeneration) {
+      // A new walk replaced every entry: what was counted before is garbage now.
+      this.#cacheGeneration = generation;
+      this.#cachedBytes = 0;
+    }
+    if (this.#cachedBytes + size > CACHE_BUDGET) return;
+    this.#cachedBytes += size;
+    entry.cached = { body, size, mtimeMs };
   }
 
   async #serve(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, entry: StaticEntry, headers: HeaderPairs): Promise<number> {
@@ -270,6 +310,10 @@ export class StaticFiles {
           const buffer = Buffer.allocUnsafe(length);
           const { bytesRead } = await fh.read(buffer, 0, length, plan.start);
           body = buffer.subarray(0, bytesRead);
+          if (plan.start === 0 && bytesRead === st.size && length === st.size) {
+            // The whole file, as it is now: later requests can skip the file system.
+            this.#remember(entry, Buffer.from(body), st.size, st.mtimeMs);
+          }
         }
         if (state.aborted) return 499;
         writeResponse(res, state, false, plan.status, plan.headers, body);
