@@ -3,7 +3,7 @@
  * recycling, a full queue, health checks, reload and shutdown under load.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -207,6 +207,28 @@ describe('graceful reload and shutdown', () => {
     expect(ok).toBeGreaterThan(50);
     const after = (await workers(server.socketPath)).map((w) => w.pid);
     expect(after.some((pid) => before.includes(pid))).toBe(false);
+  });
+
+  it('watch mode reloads the workers when the app\'s code changes, and not for its database writes', async () => {
+    const server = await start({ SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', WATCH: 'true' });
+    await waitFor(async () => (await readyWorkers(server)) === 2);
+    const before = (await workers(server.socketPath)).map((w) => w.pid);
+    // A database write (the app writing its SQLite file) is not a reason to reload.
+    const created = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ name: 'Watcher', email: `watch-${Date.now()}@example.com` }),
+    });
+    expect(created.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(server.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('watch: app files changed'))).toEqual([]);
+
+    const routes = join(ROOT, 'example', 'routes', 'web.php');
+    utimesSync(routes, new Date(), new Date());
+    await server.waitForLog((l) => l.msg === 'reload: done', 15_000);
+    // The old workers leave once they are idle, just after the reload's last step.
+    await waitFor(async () => !(await workers(server.socketPath)).some((w) => before.includes(w.pid)));
+    expect((await fetch(`${server.url}/api/ping`)).status).toBe(200);
   });
 
   it('SIGTERM lets in-flight requests finish, stops the workers, removes the sockets and exits 0', async () => {

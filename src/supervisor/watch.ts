@@ -18,7 +18,8 @@ export function watchForChanges(appPath: string, log: Logger, reload: () => void
     const path = join(appPath, entry);
     if (!existsSync(path)) continue;
     const watcher = watch(path, { recursive: true }, (_event, file) => {
-      if (file && /\.(sqlite|sqlite-journal|log)$/.test(String(file))) return;
+      // The app's own writes (SQLite files and their journals, logs) are not code changes.
+      if (file && /\.sqlite(-journal|-wal|-shm)?$|\.log$/.test(String(file))) return;
       changed.add(join(entry, String(file ?? '')));
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
