@@ -46,6 +46,8 @@ Route::get('/redirect', [DifferentialController::class, 'redirect']);
 Route::get('/response-headers', [DifferentialController::class, 'responseHeaders']);
 Route::match(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '/method', [DifferentialController::class, 'method']);
 Route::post('/validate', [DifferentialController::class, 'validateInput']);
+Route::get('/native-header', [DifferentialController::class, 'nativeHeader']);
+Route::get('/exit', [DifferentialController::class, 'exitNow']);
 Route::get('/abort/{code}', [DifferentialController::class, 'abort'])->where('code', '[1-5][0-9][0-9]');
 
 // Uploads (test/uploads.test.ts).

@@ -223,3 +223,45 @@ export class CookieJar {
     return [['Cookie', [...this.#cookies].map(([n, v]) => `${n}=${v}`).join('; ')]];
   }
 }
+
+export interface SentAll {
+  /** Everything the server sent, latin1. */
+  response: string;
+  /** The first final (non-1xx) status, or null when none arrived. */
+  status: number | null;
+  /** A write failed (EPIPE/ECONNRESET): the server closed while the client was still sending. */
+  writeError: string | null;
+}
+
+/**
+ * Writes every chunk as a client uploading a body does (write errors do not stop the reading),
+ * then reads until the server closes the connection. For answers the server gives before it
+ * has read the whole body (413): whether the client gets to see them depends on the server
+ * draining the rest before it closes (nginx's lingering close).
+ */
+export function sendAll(port: number, chunks: Array<string | Buffer>, timeoutMs = 10_000): Promise<SentAll> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let response = '';
+    let writeError: string | null = null;
+    let settled = false;
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const statuses = [...response.matchAll(/^HTTP\/1\.[01] (\d{3})/gm)].map((m) => Number(m[1]));
+      resolve({ response, status: statuses.find((s) => s >= 200) ?? null, writeError });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on('data', (data) => (response += data.toString('latin1')));
+    socket.on('error', (err: NodeJS.ErrnoException) => (writeError ??= err.code ?? err.message));
+    socket.on('close', finish);
+    socket.on('connect', () => {
+      for (const chunk of chunks) {
+        if (socket.destroyed) return;
+        socket.write(chunk, () => undefined);
+      }
+    });
+  });
+}

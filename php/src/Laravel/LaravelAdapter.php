@@ -117,6 +117,16 @@ final class LaravelAdapter implements TerminableHandler
             }, null, IlluminateRequest::class);
         }
 
+        // exit()/dd()/a fatal error in a request ends the process without afterResponse(): delete
+        // that request's upload temp files anyway, as PHP does at request shutdown. (Registered
+        // before the Worker's own shutdown hook, so they are gone before Node hears of the error.)
+        register_shutdown_function(function (): void {
+            if ($this->uploads !== null) {
+                $this->uploads->cleanup();
+                $this->uploads = null;
+            }
+        });
+
         $public = method_exists($app, 'publicPath') ? $app->publicPath() : $app->basePath().'/public';
         $this->serverBase = [
             'SERVER_SOFTWARE' => 'laravel-rust-bridge',

@@ -12,11 +12,15 @@ use Illuminate\Support\Facades\App;
 use Illuminate\Support\Facades\Auth;
 use Illuminate\Support\Facades\Cookie;
 use Illuminate\Support\Facades\URL;
+use RuntimeException;
 
 /**
  * Web-group routes that change per-request state, for test/state-isolation.test.ts: with one
  * long-lived PHP worker serving every request, none of it may reach the next request (as under
  * php-fpm, where every request starts from scratch). CSRF is off for them (VerifyCsrfToken).
+ *
+ * With `?fail=1` each route throws after changing its state: the reset must happen after a
+ * failed request too.
  */
 class StateController extends Controller
 {
@@ -31,6 +35,7 @@ class StateController extends Controller
         }
         Auth::login($user);
         $request->session()->regenerate();
+        $this->failIfAsked($request);
 
         return response()->json(['id' => $user->id, 'email' => $user->email, 'session' => $this->sessionTag($request)]);
     }
@@ -75,6 +80,7 @@ class StateController extends Controller
             App::setLocale($lang);
             Carbon::setLocale($lang);
         }
+        $this->failIfAsked($request);
 
         return response()->json([
             'before' => $before,
@@ -91,6 +97,7 @@ class StateController extends Controller
         if (is_string($value) && $value !== '') {
             Cookie::queue('queued', $value, 10);
         }
+        $this->failIfAsked($request);
 
         return response()->json(['queued_now' => array_map(
             static fn ($cookie) => $cookie->getName(),
@@ -108,6 +115,7 @@ class StateController extends Controller
         if (is_string($name) && $name !== '') {
             config(['app.name' => $name, 'state.marker' => $name]);
         }
+        $this->failIfAsked($request);
 
         return response()->json([
             'before' => $before,
@@ -126,6 +134,7 @@ class StateController extends Controller
             $ledger->add($add);
             app(RequestLedger::class)->add("{$add}-again");
         }
+        $this->failIfAsked($request);
 
         return response()->json([
             'ledger' => $ledger->all(),
@@ -152,6 +161,13 @@ class StateController extends Controller
             'url_generator_request' => URL::getRequest() === $request,
             'root' => URL::to('/'),
         ]);
+    }
+
+    private function failIfAsked(Request $request): void
+    {
+        if ($request->query('fail') === '1') {
+            throw new RuntimeException('state test: failing after the change, as asked');
+        }
     }
 
     /** A short, stable tag of the session id (enough to tell sessions apart). */

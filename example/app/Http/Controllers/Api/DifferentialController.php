@@ -176,6 +176,27 @@ class DifferentialController extends Controller
     }
 
     /**
+     * GET /api/native-header — PHP's own header() and setcookie(), outside Symfony's Response
+     * (legacy code does this). php-fpm sends them; a long-lived CLI worker cannot see them.
+     */
+    public function nativeHeader(): JsonResponse
+    {
+        header('X-Legacy: set-by-header()');
+        setcookie('legacy', '1');
+
+        return response()->json(['ok' => true]);
+    }
+
+    /**
+     * GET /api/exit — output, then exit() in the middle of a request (what dd() does).
+     */
+    public function exitNow(): void
+    {
+        echo "partial output\n";
+        exit(0);
+    }
+
+    /**
      * GET /api/abort/{code} — abort() with a message, rendered by the exception handler.
      */
     public function abort(int $code): void
