@@ -65,6 +65,16 @@ export class FrameError extends BridgeError {
   }
 }
 
+/** The app failed the request (ERROR frame); `stopping`: the worker exits now (exit(), fatal error). */
+export class WorkerAppError extends BridgeError {
+  readonly stopping: boolean;
+
+  constructor(message: string, stopping: boolean) {
+    super('WORKER_APP_ERROR', message);
+    this.stopping = stopping;
+  }
+}
+
 export class ConfigError extends BridgeError {
   constructor(message: string) {
     super('CONFIG_INVALID', message);

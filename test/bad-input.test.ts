@@ -57,9 +57,17 @@ describe('bad input from clients', () => {
   });
 
   it('answers 413 to a declared body over MAX_BODY_SIZE before reading it', async () => {
-    const result = await rawRequest(server.port, ['POST /api/upload-size HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n', 'x'.repeat(1000)]);
+    // Only 1,000 of the 5,000,000 declared bytes are ever sent: the answer cannot have waited
+    // for the body.
+    const result = await rawRequest(server.port, ['POST /api/upload-size HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n', 'x'.repeat(1000)], { waitMs: 1500 });
     expect(result.status).toBe(413);
-    expect(result.closed).toBe(true);
+  });
+
+  it('keeps the connection usable after a 413: the rest of the body is read and thrown away', async () => {
+    const body = 'z'.repeat(2 * 1024 * 1024);
+    const result = await rawRequest(server.port, [`POST /api/upload-size HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`, body, 'GET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n'], { waitMs: 3000 });
+    expect(result.status).toBe(413);
+    expect(result.response).toMatch(/HTTP\/1\.1 200 OK[\s\S]*\{"pong":true\}/);
   });
 
   it('answers 413 to a chunked body that grows past MAX_BODY_SIZE while it arrives', async () => {

@@ -10,10 +10,27 @@ import type { Uws } from './uws.js';
 
 /**
  * Fields the app must not set on the wire: the connection-specific ones of RFC 9110 §7.6.1, the
- * framing ones uWS writes itself (Content-Length), and Date, which uWS always adds (nginx also
- * hides an upstream's Date).
+ * framing ones uWS writes itself (Content-Length), Date, which uWS always adds (nginx also hides
+ * an upstream's Date), and the instructions meant for the front door itself that nginx's
+ * fastcgi_hide_header drops by default (Status, X-Accel-*).
  */
-const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'content-length', 'date']);
+const NOT_FORWARDED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'date',
+  'status',
+  'x-accel-buffering',
+  'x-accel-charset',
+  'x-accel-expires',
+  'x-accel-limit-rate',
+  'x-accel-redirect',
+]);
 
 const statusLines = new Map<number, string>();
 export function statusLine(status: number): string {

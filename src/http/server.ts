@@ -32,6 +32,10 @@ export interface HttpServerDeps {
   supervisor: Supervisor;
 }
 
+/** Largest declared body still read (and discarded) after a 413, so the client sees the answer. */
+const LINGER_MAX_BYTES = 64 * 1024 * 1024;
+const discard = (): void => undefined;
+
 /** Errors after which the connection to the PHP worker cannot be trusted: replace the worker. */
 const WORKER_BROKEN = new Set(['WORKER_CRASHED', 'WORKER_CONNECT_FAILED', 'FRAME_BAD_MAGIC', 'FRAME_BAD_VERSION', 'FRAME_BAD_CHECKSUM', 'FRAME_UNKNOWN_TYPE', 'FRAME_BAD_FLAGS', 'FRAME_PAYLOAD_TOO_LARGE', 'FRAME_TRUNCATED', 'FRAME_WRONG_REQUEST_ID', 'FRAME_UNEXPECTED', 'FRAME_BAD_PAYLOAD']);
 
@@ -168,8 +172,12 @@ export class HttpServer {
       return;
     }
     if (contentLength > config.maxBodySize) {
-      // Refuse before reading a byte, and close so the rest of the body is not read.
-      finish(writeError(res, state, new BridgeError('BODY_TOO_LARGE', `body of ${contentLength} bytes exceeds MAX_BODY_SIZE`), [], true), null);
+      // Refuse before reading a byte. Like nginx's lingering close, the rest of a body of sane
+      // size is then read and thrown away (never buffered), so the client, still sending,
+      // reads the 413 instead of a connection reset; a huge one gets the connection closed.
+      const linger = contentLength <= LINGER_MAX_BYTES;
+      if (linger) res.onData(discard);
+      finish(writeError(res, state, new BridgeError('BODY_TOO_LARGE', `body of ${contentLength} bytes exceeds MAX_BODY_SIZE`), [], !linger), null);
       return;
     }
     // Files under public/ are served here, as nginx's try_files does; a miss is one Map lookup.
@@ -195,10 +203,12 @@ export class HttpServer {
           return;
         }
         if (!result.ok) {
+          // Too large: readBody keeps discarding what still arrives, so the answer gets through
+          // (see the Content-Length case above).
           const error = result.tooLarge
             ? new BridgeError('BODY_TOO_LARGE', 'body exceeds MAX_BODY_SIZE')
             : new BridgeError('BAD_REQUEST', 'body does not match its Content-Length');
-          finish(writeError(res, state, error, [], true), null);
+          finish(writeError(res, state, error, [], !result.tooLarge), null);
           return;
         }
         void this.#dispatch(res, state, isHead, head, result.body, finish);
@@ -292,7 +302,8 @@ export class HttpServer {
       if (WORKER_BROKEN.has(error.code)) {
         supervisor.kill(slot.id, error.message);
       } else {
-        scheduler.release(slot);
+        // An app error leaves the worker usable, unless it said it exits now (exit(), a fatal error).
+        scheduler.release(slot, result.stopping === true);
       }
       this.#deps.log.warn({ worker: slot.id, code: error.code, uri: head.uri }, error.message);
       finish(state.aborted ? 499 : writeError(res, state, error), slot.id);
@@ -315,7 +326,7 @@ export class HttpServer {
         if (outcome.ok) {
           scheduler.release(streamSlot, outcome.stopping);
         } else if (outcome.error.code === 'WORKER_APP_ERROR') {
-          scheduler.release(streamSlot);
+          scheduler.release(streamSlot, outcome.stopping === true);
         } else {
           supervisor.kill(streamSlot.id, `streamed response failed: ${outcome.error.message}`);
         }

@@ -22,7 +22,7 @@
 import { readdirSync, realpathSync, statSync, watch, type Dirent, type FSWatcher, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, relative, sep } from 'node:path';
-import { contentType } from 'mime-types';
+import { lookup } from 'mime-types';
 import type { Logger } from '../logger.js';
 
 export interface StaticEntry {
@@ -82,9 +82,17 @@ export function isServablePath(path: string): boolean {
 }
 
 /** Content-Type by extension; text types carry `; charset=utf-8`; unknown ones are bytes (nginx's default_type). */
+/**
+ * The types nginx's `charset utf-8;` (as in Laravel's recommended server block) applies to: its
+ * default `charset_types`. Everything else goes out without a charset, as nginx sends it.
+ */
+const CHARSET_TYPES = new Set(['text/html', 'text/xml', 'text/plain', 'text/vnd.wap.wml', 'application/javascript', 'text/javascript', 'application/rss+xml']);
+
 export function contentTypeFor(name: string): string {
   const ext = extname(name);
-  return (ext !== '' && contentType(ext)) || 'application/octet-stream';
+  const type = ext === '' ? false : lookup(ext);
+  if (type === false) return 'application/octet-stream';
+  return CHARSET_TYPES.has(type) ? `${type}; charset=utf-8` : type;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { StreamControl, StreamMessage } from '../threads/stream-relay.js';
 import { forwardedHeaders, statusLine, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
-export type StreamOutcome = { ok: true; stopping: boolean; bytes: number } | { ok: false; error: BridgeError; bytes: number };
+export type StreamOutcome = { ok: true; stopping: boolean; bytes: number } | { ok: false; error: BridgeError; bytes: number; stopping?: boolean };
 
 export function pipeStream(
   res: Uws.HttpResponse,
@@ -183,6 +183,6 @@ export function pipeStream(
       state.done = true;
       res.close();
     }
-    finish({ ok: false, error: toBridgeError(message.error), bytes });
+    finish({ ok: false, error: toBridgeError(message.error), bytes, stopping: message.stopping });
   });
 }

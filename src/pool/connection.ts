@@ -7,7 +7,7 @@
  * read as another's response.
  */
 import { connect, type Socket } from 'node:net';
-import { BridgeError, FrameError } from '../errors.js';
+import { BridgeError, FrameError, WorkerAppError } from '../errors.js';
 import { FrameFlags, FrameType, frameTypeName, encodeFrame, type Frame } from '../codec/frame.js';
 import { FrameReader } from '../codec/reader.js';
 import { decodeHello, decodePong, decodeResponseHead, decodeWorkerError, encodeRequest, type HeaderPairs, type Hello, type Pong, type RequestHead } from '../codec/messages.js';
@@ -198,7 +198,7 @@ export class PhpConnection {
       case FrameType.ERROR: {
         const info = decodeWorkerError(frame.payload);
         this.#pending = null;
-        const error = new BridgeError('WORKER_APP_ERROR', `PHP worker error ${info.code}: ${info.message}`);
+        const error = new WorkerAppError(`PHP worker error ${info.code}: ${info.message}`, stopping);
         if (pending.stream) {
           // The head is already on its way to the client: the stream simply ends early.
           pending.stream.onError(error);

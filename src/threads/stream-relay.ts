@@ -8,7 +8,7 @@
  * main → thread: {t:'ack', n} when n bytes were handed to the client · {t:'cancel'} when it left
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { BridgeError, ErrorData } from '../errors.js';
+import { WorkerAppError, type BridgeError, type ErrorData } from '../errors.js';
 import type { PhpConnection, StreamHandlers } from '../pool/connection.js';
 
 export const STREAM_WINDOW = 1024 * 1024;
@@ -16,7 +16,7 @@ export const STREAM_WINDOW = 1024 * 1024;
 export type StreamMessage =
   | { t: 'chunk'; data: ArrayBuffer }
   | { t: 'end'; stopping: boolean }
-  | { t: 'error'; error: ErrorData };
+  | { t: 'error'; error: ErrorData; stopping: boolean };
 
 export type StreamControl = { t: 'ack'; n: number } | { t: 'cancel' };
 
@@ -66,7 +66,7 @@ export function relayStream(conn: PhpConnection): { handlers: StreamHandlers; po
     },
     onError(err: BridgeError) {
       if (finished) return;
-      port1.postMessage({ t: 'error', error: err.toData() } satisfies StreamMessage);
+      port1.postMessage({ t: 'error', error: err.toData(), stopping: err instanceof WorkerAppError && err.stopping } satisfies StreamMessage);
       close();
     },
   };

@@ -5,7 +5,7 @@
  * WORKER_THREADS=0, on the main thread.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { toBridgeError, type ErrorData } from '../errors.js';
+import { toBridgeError, WorkerAppError, type ErrorData } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { ConnectionTable } from '../pool/connection-table.js';
 import { relayStream } from './stream-relay.js';
@@ -22,7 +22,8 @@ export interface PhpTask {
 export type PhpTaskResult =
   | { ok: true; status: number; headers: HeaderPairs; body: ArrayBuffer; stopping: boolean; stream?: undefined }
   | { ok: true; status: number; headers: HeaderPairs; stream: MessagePort }
-  | { ok: false; error: ErrorData };
+  /** `stopping`: the worker said it exits now (the app called exit() or hit a fatal error). */
+  | { ok: false; error: ErrorData; stopping?: boolean };
 
 export async function runTask(table: ConnectionTable, task: PhpTask): Promise<PhpTaskResult> {
   try {
@@ -40,6 +41,6 @@ export async function runTask(table: ConnectionTable, task: PhpTask): Promise<Ph
     return { ok: true, status: response.status, headers: response.headers, body: response.body, stopping: response.stopping };
   } catch (err) {
     // Errors cross the thread boundary as data; the main thread rebuilds the typed error.
-    return { ok: false, error: toBridgeError(err).toData() };
+    return { ok: false, error: toBridgeError(err).toData(), stopping: err instanceof WorkerAppError && err.stopping };
   }
 }

@@ -254,7 +254,12 @@ export function sendAll(port: number, chunks: Array<string | Buffer>, timeoutMs 
       resolve({ response, status: statuses.find((s) => s >= 200) ?? null, writeError });
     };
     const timer = setTimeout(finish, timeoutMs);
-    socket.on('data', (data) => (response += data.toString('latin1')));
+    socket.on('data', (data) => {
+      response += data.toString('latin1');
+      // A whole final response read: done, whether or not the server then keeps the
+      // connection open (we keep it usable after a 413; nginx closes it).
+      if (hasCompleteFinalResponse(response)) finish();
+    });
     socket.on('error', (err: NodeJS.ErrnoException) => (writeError ??= err.code ?? err.message));
     socket.on('close', finish);
     socket.on('connect', () => {
@@ -264,4 +269,23 @@ export function sendAll(port: number, chunks: Array<string | Buffer>, timeoutMs 
       }
     });
   });
+}
+
+/** True when `raw` holds a final (non-1xx) response whose Content-Length body has fully arrived. */
+function hasCompleteFinalResponse(raw: string): boolean {
+  let offset = 0;
+  for (;;) {
+    const end = raw.indexOf('\r\n\r\n', offset);
+    if (end === -1) return false;
+    const head = raw.slice(offset, end);
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+    if (status === null) return false;
+    if (Number(status[1]) < 200) {
+      offset = end + 4;
+      continue;
+    }
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (length === null) return false;
+    return raw.length - (end + 4) >= Number(length[1]);
+  }
 }
