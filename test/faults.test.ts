@@ -3,7 +3,7 @@
  * recycling, a full queue, health checks, reload and shutdown under load.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,6 +128,33 @@ describe('scaling and backpressure', () => {
       expect(r.retryAfter).toBe('1');
       expect(r.at).toBeLessThan(250);
     }
+  });
+});
+
+describe('a flood', () => {
+  it('answers 1,000 simultaneous requests at once with 503s beyond the queue, with the server\'s memory bounded', async () => {
+    const server = await start({ SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1', MAX_QUEUE: '20' });
+    const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))![1]) / 1024;
+    const before = rss();
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        try {
+          const res = await fetch(`${server.url}/api/sleep?ms=20`);
+          await res.arrayBuffer();
+          return res.status;
+        } catch {
+          return 0;
+        }
+      }),
+    );
+    const served = results.filter((s) => s === 200).length;
+    const refused = results.filter((s) => s === 503).length;
+    expect(served + refused).toBe(1000);
+    expect(served).toBeGreaterThanOrEqual(21);
+    expect(refused).toBeGreaterThan(500);
+    // Nothing piles up: what could not wait was refused, not buffered.
+    expect(rss() - before).toBeLessThan(100);
+    expect((await fetch(`${server.url}/api/ping`)).status).toBe(200);
   });
 });
 
