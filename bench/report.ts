@@ -96,19 +96,11 @@ export interface BenchResult {
   finishedAt: string;
   elapsedSeconds: number;
   mode: 'full' | 'quick' | 'threads-sweep' | 'soak';
-  options: {
-    quick: boolean;
-    durationSeconds: number;
-    warmupSeconds: number;
-    connections: number;
-    scenarios: ScenarioName[];
-    peers: PeerName[];
-    threadsSweep: boolean;
-    threadCounts: number[];
-    poolMax: number;
-    soak: boolean;
-    soakRequests: number;
-  };
+  /** The options that shape the numbers (not where files go or how often the soak samples). */
+  options: Pick<
+    BenchOptions,
+    'quick' | 'durationSeconds' | 'warmupSeconds' | 'connections' | 'scenarios' | 'peers' | 'threadsSweep' | 'threadCounts' | 'poolMax' | 'soak' | 'soakRequests'
+  >;
   machine: MachineInfo;
   runs: RunResult[];
   ratios: Ratio[];
