@@ -3,7 +3,7 @@
  * table that maps a code to the HTTP status a client sees.
  *
  * Errors cross worker-thread boundaries as plain `{ code, message }` data (structured clone
- * drops class identity), and are rebuilt on the main thread with `errorFromData`.
+ * drops class identity), and are rebuilt on the main thread with `toBridgeError`.
  */
 
 export type ErrorCode =
@@ -22,7 +22,6 @@ export type ErrorCode =
   | 'WORKER_CRASHED'
   | 'WORKER_CONNECT_FAILED'
   | 'WORKER_APP_ERROR'
-  | 'NO_WORKER'
   | 'QUEUE_FULL'
   | 'REQUEST_TIMEOUT'
   | 'BODY_TOO_LARGE'
@@ -87,7 +86,6 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   BODY_TOO_LARGE: 413,
   HEADERS_TOO_LARGE: 431,
   CLIENT_TIMEOUT: 408,
-  NO_WORKER: 503,
   QUEUE_FULL: 503,
   SHUTTING_DOWN: 503,
   REQUEST_TIMEOUT: 504,
@@ -100,7 +98,6 @@ const CLIENT_MESSAGE: Partial<Record<ErrorCode, string>> = {
   BODY_TOO_LARGE: 'Payload Too Large',
   HEADERS_TOO_LARGE: 'Request Header Fields Too Large',
   CLIENT_TIMEOUT: 'Request Timeout: the request body did not arrive in time',
-  NO_WORKER: 'Service Unavailable: no PHP worker is available',
   QUEUE_FULL: 'Service Unavailable: the request queue is full, retry shortly',
   SHUTTING_DOWN: 'Service Unavailable: the server is shutting down',
   REQUEST_TIMEOUT: 'Gateway Timeout: the application did not answer in time',
@@ -115,28 +112,12 @@ export function clientMessageFor(code: ErrorCode): string {
   return CLIENT_MESSAGE[code] ?? 'Bad Gateway: the PHP worker failed to answer this request';
 }
 
-/** Status line text for the statuses the front door itself produces. */
-export const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: '400 Bad Request',
-  404: '404 Not Found',
-  413: '413 Payload Too Large',
-  431: '431 Request Header Fields Too Large',
-  500: '500 Internal Server Error',
-  502: '502 Bad Gateway',
-  503: '503 Service Unavailable',
-  504: '504 Gateway Timeout',
-};
-
+/** Any failure as a typed error; rebuilds one that crossed a thread boundary as `{code, message}`. */
 export function toBridgeError(err: unknown): BridgeError {
   if (err instanceof BridgeError) return err;
   if (isErrorData(err)) return new BridgeError(err.code, err.message);
   const message = err instanceof Error ? err.message : String(err);
   return new BridgeError('INTERNAL', message, { cause: err });
-}
-
-/** Rebuilds an error that crossed a thread boundary as data (or as a plain Error). */
-export function errorFromData(data: unknown): BridgeError {
-  return toBridgeError(data);
 }
 
 function isErrorData(value: unknown): value is ErrorData {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BridgeError, clientMessageFor, errorFromData, FrameError, httpStatusFor, toBridgeError, type ErrorCode } from '../../src/errors.js';
+import { BridgeError, clientMessageFor, FrameError, httpStatusFor, toBridgeError, type ErrorCode } from '../../src/errors.js';
 
 /** Every code, with the status a client sees. Adding a code without deciding its status fails here. */
 const TABLE: Record<ErrorCode, number> = {
@@ -19,7 +19,6 @@ const TABLE: Record<ErrorCode, number> = {
   WORKER_CRASHED: 502,
   WORKER_CONNECT_FAILED: 502,
   WORKER_APP_ERROR: 502,
-  NO_WORKER: 503,
   QUEUE_FULL: 503,
   REQUEST_TIMEOUT: 504,
   BODY_TOO_LARGE: 413,
@@ -52,7 +51,7 @@ describe('error codes', () => {
   it('errors cross threads as {code, message} and come back typed', () => {
     const original = new BridgeError('QUEUE_FULL', 'full');
     const clone = structuredClone(original.toData());
-    const rebuilt = errorFromData(clone);
+    const rebuilt = toBridgeError(clone);
     expect(rebuilt).toBeInstanceOf(BridgeError);
     expect(rebuilt.code).toBe('QUEUE_FULL');
     expect(rebuilt.message).toBe('full');
