@@ -14,10 +14,6 @@ export class ConnectionTable {
     this.#connectTimeoutMs = connectTimeoutMs;
   }
 
-  get size(): number {
-    return this.#connections.size;
-  }
-
   /** The open connection to worker `workerId`, connecting to `socketPath` if there is none. */
   get(workerId: number, socketPath: string): PhpConnection | Promise<PhpConnection> {
     const existing = this.#connections.get(workerId);

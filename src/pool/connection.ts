@@ -52,6 +52,9 @@ interface Pending {
   cancelled: boolean;
 }
 
+/** The HELLO protocol number this server speaks (FRAME.md). */
+const PROTOCOL_VERSION = 1;
+
 export class PhpConnection {
   readonly socketPath: string;
   hello: Hello | null = null;
@@ -103,7 +106,11 @@ export class PhpConnection {
               if (frame.type !== FrameType.HELLO) {
                 throw new FrameError('FRAME_UNEXPECTED', `expected HELLO, got ${frameTypeName(frame.type)}`);
               }
-              conn.hello = decodeHello(frame.payload);
+              const hello = decodeHello(frame.payload);
+              if (hello.protocol !== PROTOCOL_VERSION) {
+                throw new FrameError('FRAME_BAD_VERSION', `the PHP worker at ${socketPath} speaks protocol ${hello.protocol}; this server speaks ${PROTOCOL_VERSION} (php/ and the server come from different versions)`);
+              }
+              conn.hello = hello;
               settled = true;
               clearTimeout(timer);
               resolve(conn);
@@ -122,10 +129,6 @@ export class PhpConnection {
 
   get closed(): boolean {
     return this.#closed !== null;
-  }
-
-  get busy(): boolean {
-    return this.#pending !== null;
   }
 
   onClose(fn: () => void): void {
