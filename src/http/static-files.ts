@@ -236,17 +236,9 @@ export class StaticFiles {
   #serveCached(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, cached: NonNullable<StaticEntry['cached']>, contentType: string, headers: HeaderPairs): number {
     const plan = planResponse(isHead, conditionalHeaders(headers), cached.size, cached.mtimeMs, contentType);
     if (plan.status === 412 || plan.status === 416) return this.#answer(res, state, isHead, plan.status, plan.headers);
+    if (plan.status === 304) return this.#answerWithoutBody(res, state, plan, null);
+    if (isHead) return this.#answerWithoutBody(res, state, plan, plan.end - plan.start);
     if (state.aborted || state.done) return state.aborted ? 499 : plan.status;
-    if (plan.status === 304 || isHead) {
-      state.done = true;
-      res.cork(() => {
-        res.writeStatus(statusLine(plan.status));
-        for (const [name, value] of plan.headers) res.writeHeader(name, value);
-        if (plan.status !== 304) res.writeHeader('Content-Length', String(plan.end - plan.start));
-        res.endWithoutBody();
-      });
-      return plan.status;
-    }
     writeResponse(res, state, false, plan.status, plan.headers, cached.body.subarray(plan.start, plan.end));
     return plan.status;
   }
@@ -280,32 +272,11 @@ export class StaticFiles {
 
       const plan = planResponse(isHead, conditionalHeaders(headers), st.size, st.mtimeMs, entry.contentType);
       const length = plan.end - plan.start;
-      if (plan.status === 304) {
-        if (state.aborted || state.done) return state.aborted ? 499 : 304;
-        state.done = true;
-        res.cork(() => {
-          res.writeStatus(statusLine(304));
-          for (const [name, value] of plan.headers) res.writeHeader(name, value);
-          res.endWithoutBody();
-        });
-        return 304;
-      }
+      if (plan.status === 304) return this.#answerWithoutBody(res, state, plan, null);
       if (plan.status === 412 || plan.status === 416) return this.#answer(res, state, isHead, plan.status, plan.headers);
       if (isHead || length <= SMALL_FILE) {
         let body = new Uint8Array(0);
-        if (isHead) {
-          if (state.aborted || state.done) return state.aborted ? 499 : plan.status;
-          state.done = true;
-          res.cork(() => {
-            res.writeStatus(statusLine(plan.status));
-            for (const [name, value] of plan.headers) res.writeHeader(name, value);
-            // Not endWithoutBody(length): this uWS (20.30) then waits for `length` body bytes
-            // that never come, and closes the keep-alive connection on the next request.
-            res.writeHeader('Content-Length', String(length));
-            res.endWithoutBody();
-          });
-          return plan.status;
-        }
+        if (isHead) return this.#answerWithoutBody(res, state, plan, length);
         if (length > 0) {
           const buffer = Buffer.allocUnsafe(length);
           const { bytesRead } = await fh.read(buffer, 0, length, plan.start);
@@ -448,6 +419,22 @@ export class StaticFiles {
   }
 
   /** A short plain-text answer (errors, 412, 416); returns its status (499 if the client is gone). */
+  /** A 304 (`length` null) or the answer to a HEAD: the plan's status and headers, no body. */
+  #answerWithoutBody(res: Uws.HttpResponse, state: ResponseState, plan: ResponsePlan, length: number | null): number {
+    if (state.aborted) return 499;
+    if (state.done) return plan.status;
+    state.done = true;
+    res.cork(() => {
+      res.writeStatus(statusLine(plan.status));
+      for (const [name, value] of plan.headers) res.writeHeader(name, value);
+      // Not endWithoutBody(length): this uWS (20.30) then waits for `length` body bytes that
+      // never come, and closes the keep-alive connection on the next request.
+      if (length !== null) res.writeHeader('Content-Length', String(length));
+      res.endWithoutBody();
+    });
+    return plan.status;
+  }
+
   #answer(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, status: number, extra: HeaderPairs = []): number {
     if (state.aborted) return 499;
     if (state.done) return status;
@@ -457,7 +444,7 @@ export class StaticFiles {
       res.writeStatus(statusLine(status));
       for (const [name, value] of [...TEXT, ...extra]) res.writeHeader(name, value);
       if (isHead) {
-        res.writeHeader('Content-Length', String(body.byteLength)); // see the HEAD note in #serve
+        res.writeHeader('Content-Length', String(body.byteLength)); // see #answerWithoutBody
         res.endWithoutBody();
       } else {
         res.end(body);

@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { BridgeError, FrameError, WorkerAppError } from '../errors.js';
 import { FrameFlags, FrameType, frameTypeName, encodeFrame, type Frame } from '../codec/frame.js';
 import { FrameReader } from '../codec/reader.js';
-import { decodeHello, decodePong, decodeResponseHead, decodeWorkerError, encodeRequest, type HeaderPairs, type Hello, type Pong, type RequestHead } from '../codec/messages.js';
+import { decodeHello, decodePong, decodeResponseHead, decodeWorkerError, encodeRequest, type HeaderPairs, type Pong, type RequestHead } from '../codec/messages.js';
 
 export interface PhpResponse {
   status: number;
@@ -57,7 +57,6 @@ const PROTOCOL_VERSION = 1;
 
 export class PhpConnection {
   readonly socketPath: string;
-  hello: Hello | null = null;
   #socket: Socket;
   #reader: FrameReader;
   #nextId = 1;
@@ -110,7 +109,6 @@ export class PhpConnection {
               if (hello.protocol !== PROTOCOL_VERSION) {
                 throw new FrameError('FRAME_BAD_VERSION', `the PHP worker at ${socketPath} speaks protocol ${hello.protocol}; this server speaks ${PROTOCOL_VERSION} (php/ and the server come from different versions)`);
               }
-              conn.hello = hello;
               settled = true;
               clearTimeout(timer);
               resolve(conn);
