@@ -59,6 +59,12 @@ export function forwardedHeaders(headers: HeaderPairs): HeaderPairs {
   return headers.filter(([name]) => !NOT_FORWARDED.has(name.toLowerCase()));
 }
 
+/** The app's Content-Length, when it gave a valid one (uWS writes the header itself). */
+export function declaredLength(headers: HeaderPairs): number | null {
+  const value = headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : null;
+}
+
 /** Tracks a response's life so nothing is written after abort or end (uWS would throw). */
 export interface ResponseState {
   aborted: boolean;
@@ -94,9 +100,8 @@ export function writeResponse(
       // HEAD: report the length the app declared for the GET, if it did (as nginx passes it on).
       // uWS 20.30's endWithoutBody(n) with n > 0 never completes the response (the next request
       // on the connection is dropped), so the length is written as a plain header instead.
-      const declared = headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
-      const length = declared !== undefined && /^\d+$/.test(declared) ? declared : body.byteLength > 0 ? String(body.byteLength) : null;
-      if (length !== null) res.writeHeader('Content-Length', length);
+      const length = declaredLength(headers) ?? (body.byteLength > 0 ? body.byteLength : null);
+      if (length !== null) res.writeHeader('Content-Length', String(length));
       res.endWithoutBody();
     } else {
       res.end(body);

@@ -11,7 +11,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { BridgeError, toBridgeError } from '../errors.js';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { StreamControl, StreamMessage } from '../threads/stream-relay.js';
-import { forwardedHeaders, statusLine, type ResponseState } from './respond.js';
+import { declaredLength, forwardedHeaders, statusLine, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
 export type StreamOutcome = { ok: true; stopping: boolean; bytes: number } | { ok: false; error: BridgeError; bytes: number; stopping?: boolean };
@@ -26,8 +26,7 @@ export function pipeStream(
   idleTimeoutMs: number,
   done: (outcome: StreamOutcome) => void,
 ): void {
-  const lengthHeader = headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
-  const totalSize = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : -1;
+  const totalSize = declaredLength(headers) ?? -1;
   const noBody = isHead || status === 204 || status === 304;
   let bytes = 0;
   let finished = false;
