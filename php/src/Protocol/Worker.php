@@ -534,8 +534,8 @@ final class Worker
 
     private function respond(Connection $connection, int $id, Response $response): void
     {
-        $headJson = $this->encodeHead($response->status, $response->headers);
         if ($response->stream === null) {
+            $headJson = $this->encodeHead($response->status, $response->headers);
             $connection->writeResponse($id, $headJson, $response->body, $this->endFlags());
 
             return;
