@@ -7,16 +7,22 @@ namespace LaravelRust\Bridge\Console;
 use Illuminate\Console\Command;
 use LaravelRust\Bridge\Laravel\LaravelAdapter;
 use LaravelRust\Bridge\Protocol\Worker;
+use LaravelRust\Bridge\Protocol\WorkerEnvironment;
+use LaravelRust\Bridge\Support\ErrorText;
+use LaravelRust\Bridge\Support\StderrLog;
 
 /**
  * `php artisan laravel-rust:serve` (the name comes from STARTUP_COMMAND): runs one PHP worker
- * around the application artisan has already booted. Same worker, same environment contract as
- * php/bin/worker.php (BRIDGE_SOCKET, BRIDGE_MAX_REQUESTS, BRIDGE_MEMORY_LIMIT_MB,
- * BRIDGE_PARENT_PID, readiness on fd 3); prints nothing on stdout.
+ * around the application artisan has already booted. Same worker and environment contract as
+ * php/bin/worker.php (WorkerEnvironment: BRIDGE_SOCKET, BRIDGE_MAX_REQUESTS, …); the options
+ * override the environment. Prints nothing on stdout.
  */
 class ServeCommand extends Command
 {
     public const DEFAULT_NAME = 'laravel-rust:serve';
+
+    /** Option => the variable it overrides. */
+    private const OPTIONS = ['socket' => 'BRIDGE_SOCKET', 'max-requests' => 'BRIDGE_MAX_REQUESTS', 'memory-limit' => 'BRIDGE_MEMORY_LIMIT_MB'];
 
     protected $description = 'Serve HTTP requests from the Node front door on a Unix socket (one PHP worker)';
 
@@ -32,37 +38,33 @@ class ServeCommand extends Command
     /** STARTUP_COMMAND's first word when it is a valid command name, else laravel-rust:serve. */
     public static function commandName(): string
     {
-        $value = getenv('STARTUP_COMMAND');
-        $name = \is_string($value) ? (preg_split('/\s+/', trim($value))[0] ?? '') : '';
+        $value = WorkerEnvironment::variable('STARTUP_COMMAND') ?? '';
+        $name = preg_split('/\s+/', trim($value))[0] ?? '';
 
         return preg_match('/^[A-Za-z0-9][A-Za-z0-9:_.-]*$/', $name) ? $name : self::DEFAULT_NAME;
     }
 
     public function handle(): int
     {
-        foreach (['socket' => 'BRIDGE_SOCKET', 'max-requests' => 'BRIDGE_MAX_REQUESTS', 'memory-limit' => 'BRIDGE_MEMORY_LIMIT_MB'] as $option => $env) {
+        $overrides = ['BRIDGE_APP' => 'laravel'];
+        foreach (self::OPTIONS as $option => $variable) {
             $value = $this->option($option);
             if (\is_string($value) && $value !== '') {
-                putenv("{$env}={$value}");
+                $overrides[$variable] = $value;
             }
         }
 
         try {
-            $worker = Worker::fromEnv('laravel');
-        } catch (\Throwable $e) {
-            fwrite(STDERR, '[php-worker '.getmypid().'] '.$e->getMessage()."\n");
+            $worker = Worker::prepare(WorkerEnvironment::fromProcess($overrides));
+        } catch (\InvalidArgumentException|\RuntimeException $e) {
+            StderrLog::write('cannot start: '.$e->getMessage());
 
             return 1;
         }
-        $worker->openReadyChannel();
-
         try {
-            $worker->claimSocket();
-            $adapter = new LaravelAdapter($this->laravel, static function (string $message): void {
-                fwrite(STDERR, '[php-worker '.getmypid().'] '.$message."\n");
-            });
+            $adapter = new LaravelAdapter($this->laravel, StderrLog::write(...));
         } catch (\Throwable $e) {
-            fwrite(STDERR, '[php-worker '.getmypid().'] cannot start: '.\get_class($e).': '.$e->getMessage().' at '.$e->getFile().':'.$e->getLine()."\n");
+            StderrLog::write('cannot start: '.ErrorText::describe($e));
 
             return 1;
         }

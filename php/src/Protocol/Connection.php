@@ -17,9 +17,6 @@ namespace LaravelRust\Bridge\Protocol;
  */
 final class Connection
 {
-    /** Body frames are cut at this size (same as BODY_CHUNK_SIZE in messages.ts). */
-    public const BODY_CHUNK_SIZE = 1048576;
-
     /** @var resource */
     private $stream;
 
@@ -151,73 +148,6 @@ final class Connection
             if (\is_resource($this->stream)) {
                 stream_set_blocking($this->stream, false);
             }
-        }
-    }
-
-    /**
-     * Writes a whole response: in one write when the body fits one frame, else the head and then
-     * each body frame on its own (no copy of a big body into one more string).
-     */
-    public function writeResponse(int $id, string $headJson, string $body, int $endFlags): void
-    {
-        $length = \strlen($body);
-        if ($length <= self::BODY_CHUNK_SIZE) {
-            $this->writeFrames(self::encodeResponse($id, $headJson, $body, $endFlags));
-
-            return;
-        }
-        $this->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, $headJson));
-        for ($offset = 0; $offset < $length; $offset += self::BODY_CHUNK_SIZE) {
-            $last = $offset + self::BODY_CHUNK_SIZE >= $length;
-            $this->writeFrames(FrameCodec::encode(
-                FrameCodec::RESPONSE_BODY,
-                $last ? $endFlags : 0,
-                $id,
-                substr($body, $offset, self::BODY_CHUNK_SIZE)
-            ));
-        }
-    }
-
-    /**
-     * RESPONSE_HEAD (+ RESPONSE_BODY frames of at most BODY_CHUNK_SIZE bytes) as one string;
-     * `$endFlags` (END, maybe WORKER_STOPPING) go on the last frame. An empty body is a
-     * RESPONSE_HEAD carrying the end flags.
-     */
-    public static function encodeResponse(int $id, string $headJson, string $body, int $endFlags): string
-    {
-        $length = \strlen($body);
-        if ($length === 0) {
-            return FrameCodec::encode(FrameCodec::RESPONSE_HEAD, $endFlags, $id, $headJson);
-        }
-        if ($length <= self::BODY_CHUNK_SIZE) {
-            return FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, $headJson)
-                .FrameCodec::encode(FrameCodec::RESPONSE_BODY, $endFlags, $id, $body);
-        }
-        $out = FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, $headJson);
-        for ($offset = 0; $offset < $length; $offset += self::BODY_CHUNK_SIZE) {
-            $last = $offset + self::BODY_CHUNK_SIZE >= $length;
-            $out .= FrameCodec::encode(
-                FrameCodec::RESPONSE_BODY,
-                $last ? $endFlags : 0,
-                $id,
-                substr($body, $offset, self::BODY_CHUNK_SIZE)
-            );
-        }
-
-        return $out;
-    }
-
-    /** Writes body bytes as RESPONSE_BODY frames without END (streamed responses). */
-    public function writeBody(int $id, string $bytes): void
-    {
-        $length = \strlen($bytes);
-        if ($length <= self::BODY_CHUNK_SIZE) {
-            $this->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_BODY, 0, $id, $bytes));
-
-            return;
-        }
-        for ($offset = 0; $offset < $length; $offset += self::BODY_CHUNK_SIZE) {
-            $this->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_BODY, 0, $id, substr($bytes, $offset, self::BODY_CHUNK_SIZE)));
         }
     }
 

@@ -14,22 +14,14 @@ final class FrameException extends \RuntimeException
 {
     private string $errorCode;
 
-    private string $rawHex;
-
     public function __construct(string $errorCode, string $message, string $raw = '')
     {
         $this->errorCode = $errorCode;
-        $this->rawHex = $raw === '' ? '' : bin2hex(substr($raw, 0, 32));
-        parent::__construct($message.($this->rawHex === '' ? '' : ' (bytes: '.$this->rawHex.')'));
+        parent::__construct($message.($raw === '' ? '' : ' (bytes: '.bin2hex(substr($raw, 0, 32)).')'));
     }
 
     public function getErrorCode(): string
     {
         return $this->errorCode;
-    }
-
-    public function getRawHex(): string
-    {
-        return $this->rawHex;
     }
 }

@@ -17,6 +17,12 @@ final class ErrorText
         return $text;
     }
 
+    /** describe(), then the stack trace: for failures inside a request, where the trace is the clue. */
+    public static function withTrace(\Throwable $e): string
+    {
+        return self::describe($e)."\n".$e->getTraceAsString();
+    }
+
     private static function one(\Throwable $e): string
     {
         return \get_class($e).': '.$e->getMessage().' at '.$e->getFile().':'.$e->getLine();

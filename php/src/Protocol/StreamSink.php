@@ -1,0 +1,51 @@
+<?php
+
+declare(strict_types=1);
+
+namespace LaravelRust\Bridge\Protocol;
+
+/**
+ * The ResponseSink a streamed response writes to: each write goes out at once as RESPONSE_BODY
+ * frames. Before each write it looks (without blocking) for a CANCEL from Node and then stops the
+ * producer with StreamCancelled. A lost connection is remembered, not thrown: the producer runs
+ * to its end and its output is dropped.
+ */
+final class StreamSink implements ResponseSink
+{
+    public ?ConnectionClosed $lost = null;
+    public bool $cancelled = false;
+    private int $written = 0;
+
+    public function __construct(
+        private readonly Connection $connection,
+        private readonly int $id,
+        private readonly ResponseWriter $writer,
+    ) {
+    }
+
+    public function write(string $bytes): void
+    {
+        if ($bytes === '' || $this->lost !== null) {
+            return;
+        }
+        if ($this->cancelled) {
+            throw new StreamCancelled('the client went away');
+        }
+        try {
+            if ($this->connection->cancelRequested($this->id)) {
+                $this->cancelled = true;
+
+                throw new StreamCancelled('the client went away');
+            }
+            $this->writer->writeBody($this->connection, $this->id, $bytes, 0);
+            $this->written += \strlen($bytes);
+        } catch (ConnectionClosed $e) {
+            $this->lost = $e;
+        }
+    }
+
+    public function bytesWritten(): int
+    {
+        return $this->written;
+    }
+}
