@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# One-time setup on Debian 12 (or newer) with Node 20: installs PHP, Debian's Laravel packages
-# and nginx + php-fpm (the benchmark's and the differential tests' peer) when they are missing,
-# then the npm packages, then builds and prepares the bundled example app.
+# One-time setup on Debian 12 (or newer) with Node 20: installs PHP, Debian's Laravel 8 packages
+# (the oldest test app), nginx + php-fpm (the benchmark's and the differential tests' peer) and
+# PHPUnit when they are missing, then the npm packages, then builds the server and, with Composer,
+# the Laravel 12 example app and the Laravel test apps (scripts/setup-test-apps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache php-laravel-framework nginx-light)
+PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache unzip php-laravel-framework nginx-light phpunit)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -37,7 +38,12 @@ npm ci --no-audit --no-fund
 echo "setup: building"
 npm run build --silent
 
-echo "setup: preparing the example Laravel app (SQLite database, storage folders)"
-bash example/bin/setup.sh
+if ! command -v composer >/dev/null; then
+  echo "setup: composer is not installed (it builds the Laravel apps from the package registry)" >&2
+  exit 1
+fi
 
-echo "setup: done. Next: npm start   (serves the example app on http://127.0.0.1:8080)"
+echo "setup: building the Laravel apps (example/, test/apps/laravel-{12,11,10,8})"
+bash scripts/setup-test-apps.sh
+
+echo "setup: done. Next: npm start   (serves the Laravel 12 example app on http://127.0.0.1:8080)"

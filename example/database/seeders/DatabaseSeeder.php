@@ -3,20 +3,18 @@
 namespace Database\Seeders;
 
 use App\Models\User;
+use Illuminate\Database\Console\Seeds\WithoutModelEvents;
 use Illuminate\Database\Seeder;
 
 class DatabaseSeeder extends Seeder
 {
+    use WithoutModelEvents;
+
     /**
-     * Seed the application's database.
-     *
-     * Explicit rows instead of model factories (fakerphp/faker is not
-     * installed), so the seeded data is fully deterministic. Keyed on the
-     * email, so running db:seed twice does not trip the unique index.
-     *
-     * @return void
+     * Seed the application's database: two fixed users (factories need fakerphp/faker, a dev
+     * dependency that is not installed). Keyed on the email, so seeding twice changes nothing.
      */
-    public function run()
+    public function run(): void
     {
         User::updateOrCreate(['email' => 'ada@example.com'], ['name' => 'Ada Lovelace']);
         User::updateOrCreate(['email' => 'alan@example.com'], ['name' => 'Alan Turing']);

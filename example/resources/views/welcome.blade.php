@@ -1,6 +1,6 @@
 @extends('layouts.app')
 
-@section('title', $title)
+@section('title', 'Laravel behind the Node front door')
 
 @section('content')
     <p>
@@ -9,10 +9,10 @@
         and behind nginx + php-fpm via <code>public/index.php</code>.
     </p>
 
-    <h2>Endpoints</h2>
+    <h2>Try</h2>
     <ul>
-        @foreach ($endpoints as $endpoint)
-            <li><code>{{ $endpoint }}</code></li>
-        @endforeach
+        <li><code>GET /api/users</code> &mdash; the users, as JSON</li>
+        <li><code>POST /api/users</code> &mdash; <code>{"name": "...", "email": "..."}</code> creates one (422 on invalid input)</li>
+        <li><code>GET /api/users/{id}</code> &mdash; one user (404 JSON when missing)</li>
     </ul>
 @endsection

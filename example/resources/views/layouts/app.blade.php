@@ -22,7 +22,7 @@
     </main>
 
     <footer>
-        @include('partials.footer')
+        Laravel {{ app()->version() }} on PHP {{ PHP_MAJOR_VERSION }}.{{ PHP_MINOR_VERSION }} &middot; {{ config('app.name') }}
     </footer>
 </body>
 </html>

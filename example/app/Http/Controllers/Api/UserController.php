@@ -9,8 +9,8 @@ use Illuminate\Http\Request;
 use Illuminate\Support\Arr;
 
 /**
- * A tiny Eloquent-backed JSON resource (SQLite), used by the end-to-end tests
- * to exercise the database, validation and route model binding.
+ * A tiny Eloquent-backed JSON resource on SQLite: the database, validation and route model
+ * binding, served by the Node front door (test/example-app.test.ts).
  */
 class UserController extends Controller
 {

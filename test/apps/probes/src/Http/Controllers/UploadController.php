@@ -1,0 +1,114 @@
+<?php
+
+namespace LaravelRust\TestProbes\Http\Controllers;
+
+use Illuminate\Http\JsonResponse;
+use Illuminate\Http\Request;
+use Illuminate\Http\UploadedFile;
+
+/**
+ * Uploads as Laravel apps handle them (test/uploads.test.ts): UploadedFile::store() onto the
+ * local disk, UploadedFile::move() to a directory, and routes that leave the temp files to the
+ * server (a validation error, an untouched upload).
+ */
+class UploadController
+{
+    /**
+     * POST /api/uploads/store — multipart with `stored` (kept with store('uploads/<batch>')),
+     * `moved` (moved with move() to storage/app/moved/<batch>) and any number of `extra[]`
+     * (only described). `batch` (a form field) names the directories.
+     */
+    public function store(Request $request): JsonResponse
+    {
+        $batch = preg_replace('/[^a-z0-9-]/i', '', (string) $request->input('batch', 'default'));
+        $out = ['batch' => $batch, 'fields' => (object) $request->except(['stored', 'moved', 'extra'])];
+
+        $stored = $request->file('stored');
+        if ($stored instanceof UploadedFile) {
+            $temp = $stored->getPathname();
+            $out['stored'] = $this->describe($stored) + ['temp' => $temp];
+            $path = $stored->store("uploads/{$batch}");
+            $out['stored']['path'] = $path;
+            $out['stored']['stored_sha1'] = $path === false ? null : sha1_file(storage_path("app/{$path}"));
+            $out['stored']['temp_still_there'] = is_file($temp);
+        }
+
+        $moved = $request->file('moved');
+        if ($moved instanceof UploadedFile) {
+            $temp = $moved->getPathname();
+            $out['moved'] = $this->describe($moved) + ['temp' => $temp];
+            $target = $moved->move(storage_path("app/moved/{$batch}"), $moved->getClientOriginalName());
+            $out['moved']['path'] = $target->getPathname();
+            $out['moved']['moved_sha1'] = sha1_file($target->getPathname());
+            $out['moved']['temp_still_there'] = is_file($temp);
+        }
+
+        $out['extra'] = [];
+        foreach ((array) $request->file('extra', []) as $file) {
+            if ($file instanceof UploadedFile) {
+                $out['extra'][] = $this->describe($file) + ['temp' => $file->getPathname()];
+            }
+        }
+
+        return response()->json($out);
+    }
+
+    /**
+     * POST /api/uploads/reject — validates the upload and fails (422): the app never touches the
+     * temp file, which the server must still delete.
+     */
+    public function reject(Request $request): JsonResponse
+    {
+        $request->validate(['doc' => ['required', 'file', 'mimes:pdf'], 'never' => ['required']]);
+
+        return response()->json(['unreachable' => true]);
+    }
+
+    /**
+     * POST /api/uploads/ignore — accepts uploads and only reports where PHP put them.
+     */
+    public function ignore(Request $request): JsonResponse
+    {
+        $temps = [];
+        foreach ($request->allFiles() as $file) {
+            foreach (is_array($file) ? $file : [$file] as $one) {
+                $temps[] = $one->getPathname();
+            }
+        }
+
+        return response()->json(['temps' => $temps]);
+    }
+
+    /**
+     * POST /api/uploads/exit — the app calls exit() with uploads in flight (as dd() does): the
+     * request fails, and the temp files must still go, as PHP deletes them at request shutdown.
+     */
+    public function exitMidRequest(): void
+    {
+        exit(0);
+    }
+
+    /**
+     * GET /api/uploads/tmpdir — where uploads are written (upload_tmp_dir or the system temp dir).
+     */
+    public function tmpdir(): JsonResponse
+    {
+        return response()->json([
+            'upload_tmp_dir' => ini_get('upload_tmp_dir') ?: null,
+            'sys_get_temp_dir' => sys_get_temp_dir(),
+        ]);
+    }
+
+    private function describe(UploadedFile $file): array
+    {
+        return [
+            'name' => $file->getClientOriginalName(),
+            'client_mime' => $file->getClientMimeType(),
+            'extension' => $file->extension(),
+            'size' => $file->getSize(),
+            'sha1' => sha1_file($file->getRealPath()),
+            'valid' => $file->isValid(),
+            'error' => $file->getError(),
+        ];
+    }
+}
