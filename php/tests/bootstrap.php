@@ -1,14 +1,21 @@
 <?php
 
-/** Autoloads LaravelRust\Bridge\ from php/src for the CLI test scripts (no Composer needed). */
+/**
+ * Autoloads LaravelRust\Bridge\ from php/src and LaravelRust\Bridge\Tests\ from php/tests
+ * (no Composer install needed). The bootstrap of PHPUnit's "protocol" suite.
+ */
 
 declare(strict_types=1);
 
 spl_autoload_register(static function (string $class): void {
-    if (strncmp($class, 'LaravelRust\\Bridge\\', 19) === 0) {
-        $file = __DIR__.'/../src/'.str_replace('\\', '/', substr($class, 19)).'.php';
-        if (is_file($file)) {
-            require $file;
+    foreach (['LaravelRust\\Bridge\\Tests\\' => __DIR__.'/', 'LaravelRust\\Bridge\\' => __DIR__.'/../src/'] as $prefix => $dir) {
+        if (strncmp($class, $prefix, \strlen($prefix)) === 0) {
+            $file = $dir.str_replace('\\', '/', substr($class, \strlen($prefix))).'.php';
+            if (is_file($file)) {
+                require $file;
+            }
+
+            return;
         }
     }
 });

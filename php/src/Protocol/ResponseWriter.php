@@ -91,11 +91,11 @@ final class ResponseWriter
         }
     }
 
-    /** An ERROR frame {"code":"APP_ERROR","message":…} with the message cut to 300 bytes. */
+    /** An ERROR frame {"code":"APP_ERROR","message":…} with the message cut to 300 bytes (not inside a UTF-8 character). */
     public static function errorFrame(int $id, string $message, int $flags): string
     {
         if (\strlen($message) > 300) {
-            $message = substr($message, 0, 297).'...';
+            $message = (\function_exists('mb_strcut') ? mb_strcut($message, 0, 297, 'UTF-8') : substr($message, 0, 297)).'...';
         }
 
         return FrameCodec::encode(FrameCodec::ERROR, $flags, $id, json_encode(['code' => 'APP_ERROR', 'message' => $message], self::JSON_FLAGS));

@@ -10,8 +10,21 @@ namespace LaravelRust\Bridge\Support;
  */
 final class StderrLog
 {
+    /** @var null|resource */
+    private static $stream = null;
+
     public static function write(string $message): void
     {
-        @fwrite(STDERR, '[php-worker '.getmypid().'] '.$message."\n");
+        @fwrite(self::$stream ?? STDERR, '[php-worker '.getmypid().'] '.$message."\n");
+    }
+
+    /**
+     * Sends the lines to another stream (tests), or back to stderr with null.
+     *
+     * @param null|resource $stream
+     */
+    public static function redirect($stream): void
+    {
+        self::$stream = $stream;
     }
 }
