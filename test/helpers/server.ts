@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ALL_APPS, DEFAULT_APP, assertAppBuilt } from './apps.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const EXAMPLE_APP = join(ROOT, 'example');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
 export interface LogLine {
@@ -44,7 +44,10 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Starts the server on DEFAULT_APP (Laravel 12 + probes) unless env.LARAVEL_PATH names another app. */
 export async function startServer(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningServer> {
+  const known = ALL_APPS.find((app) => app.path === (env['LARAVEL_PATH'] ?? DEFAULT_APP.path));
+  if (known) assertAppBuilt(known);
   const port = Number(env['HTTP_PORT'] ?? (await freePort()));
   const dir = mkdtempSync(join(tmpdir(), 'lfd-'));
   const socketPath = env['SOCKET_PATH'] ?? join(dir, 'bridge.sock');
@@ -56,7 +59,7 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
       HTTP_PORT: String(port),
       SOCKET_PATH: socketPath,
       LOG_DIR: join(dir, 'logs'),
-      LARAVEL_PATH: EXAMPLE_APP,
+      LARAVEL_PATH: DEFAULT_APP.path,
       LOG_LEVEL: 'info',
       SOCKET_POOL_MIN: '2',
       SOCKET_POOL_MAX: '4',

@@ -23,4 +23,12 @@ return [
         LaravelRust\TestProbes\Support\RequestLedger::class,
     ],
 
+    /*
+    | Resolved once at boot and shared by every request (as Octane's `warm`):
+    | the Counter of GET /api/counter keeps counting in a long-lived worker.
+    */
+    'warm' => [
+        LaravelRust\TestProbes\Support\Counter::class,
+    ],
+
 ];

@@ -5,6 +5,7 @@ namespace LaravelRust\TestProbes\Http\Controllers;
 use Illuminate\Http\JsonResponse;
 use Illuminate\Http\Request;
 use Illuminate\Http\UploadedFile;
+use Illuminate\Support\Facades\Storage;
 
 /**
  * Uploads as Laravel apps handle them (test/uploads.test.ts): UploadedFile::store() onto the
@@ -29,7 +30,9 @@ class UploadController
             $out['stored'] = $this->describe($stored) + ['temp' => $temp];
             $path = $stored->store("uploads/{$batch}");
             $out['stored']['path'] = $path;
-            $out['stored']['stored_sha1'] = $path === false ? null : sha1_file(storage_path("app/{$path}"));
+            // The default disk's root: storage/app up to Laravel 10, storage/app/private from 11.
+            $out['stored']['file'] = $path === false ? null : Storage::path($path);
+            $out['stored']['stored_sha1'] = $path === false ? null : sha1_file(Storage::path($path));
             $out['stored']['temp_still_there'] = is_file($temp);
         }
 
