@@ -3,6 +3,7 @@
 namespace LaravelRust\TestProbes;
 
 use Illuminate\Contracts\Debug\ExceptionHandler;
+use Illuminate\Http\Middleware\TrustProxies;
 use Illuminate\Http\Request;
 use Illuminate\Routing\Middleware\ThrottleRequests;
 use Illuminate\Support\ServiceProvider;
@@ -22,6 +23,7 @@ use Throwable;
  * - Views under the `probes::` namespace (resources/views).
  * - Singletons Counter (kept for the worker's life) and RequestLedger (added to the app's
  *   `laravel-rust.flush`, so a long-lived worker forgets it after every request).
+ * - Loopback trusted as a proxy (nginx in the differential suite).
  * - Errors under /api rendered as JSON whatever the Accept header, as the Laravel 8 example app
  *   always did (its Handler::shouldReturnJson); done here without touching the skeletons.
  */
@@ -35,6 +37,8 @@ class ProbesServiceProvider extends ServiceProvider
         // growing; under php-fpm it is always 1.
         $this->app->singleton(Counter::class);
         $this->app->singleton(RequestLedger::class);
+
+        $this->trustLoopbackProxy();
     }
 
     public function boot(): void
@@ -97,6 +101,27 @@ class ProbesServiceProvider extends ServiceProvider
         sort($files);
 
         return array_values($files);
+    }
+
+    /**
+     * The differential suite puts nginx on loopback in front of the app, as a deployment puts its
+     * proxy: the app trusts it (the skeletons trust no proxy by default). Laravel 11+ configures
+     * its global TrustProxies with TrustProxies::at(); on 8 and 10 the app's own TrustProxies
+     * subclass gets the list when the container builds it, unless it has one already.
+     */
+    private function trustLoopbackProxy(): void
+    {
+        $proxies = ['127.0.0.1', '::1'];
+        if (method_exists(TrustProxies::class, 'at')) {
+            TrustProxies::at($proxies);
+
+            return;
+        }
+        $this->app->resolving(TrustProxies::class, function ($middleware) use ($proxies): void {
+            (function () use ($proxies): void {
+                $this->proxies = $this->proxies ?: $proxies;
+            })->call($middleware);
+        });
     }
 
     private function renderApiErrorsAsJson(): void
