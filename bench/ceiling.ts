@@ -3,7 +3,7 @@
  * PHP process. Its CPU time per request is the floor the whole stack is compared with.
  */
 import { execFile } from 'node:child_process';
-import { CEILING_SCRIPT, EXAMPLE_APP } from './paths.js';
+import { CEILING_SCRIPT, BENCH_APP } from './paths.js';
 
 export interface CeilingResult {
   uri: string;
@@ -32,7 +32,7 @@ export function parseCeilingOutput(stdout: string): CeilingResult {
   return result;
 }
 
-export function runCeiling(iterations: number, appPath = EXAMPLE_APP): Promise<CeilingResult> {
+export function runCeiling(iterations: number, appPath = BENCH_APP): Promise<CeilingResult> {
   const php = process.env['PHP_PATH'] ?? 'php';
   return new Promise((resolve, reject) => {
     // The same PHP settings as our workers (opcache + tracing JIT), so the ceiling is a fair floor.

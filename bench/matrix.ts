@@ -5,6 +5,7 @@
  */
 import type { BenchOptions } from './cli.js';
 import { runLoad } from './load.js';
+import { BENCH_APP_LABEL } from './paths.js';
 import { artisanServeDriver } from './peers/artisan-serve.js';
 import { nginxFpmDriver } from './peers/nginx-fpm.js';
 import { oursDriver } from './peers/ours.js';
@@ -110,7 +111,7 @@ async function runPeer(driver: PeerDriver, app: App, scenarios: Scenario[], opti
   }
   if (todo.length === 0) return results;
 
-  progress(`starting ${driver.label} (${app === 'hello' ? 'plain PHP handler' : 'Laravel example app'})...`);
+  progress(`starting ${driver.label} (${app === 'hello' ? 'plain PHP handler' : BENCH_APP_LABEL})...`);
   let peer: RunningPeer;
   try {
     peer = await driver.start(app);

@@ -9,6 +9,7 @@ import { runCeiling } from './ceiling.js';
 import { renderChart } from './chart.js';
 import { CliError, parseOptions, USAGE, type BenchOptions } from './cli.js';
 import { machineInfo } from './machine.js';
+import { BENCH_APP, BENCH_APP_LABEL, benchAppMissing } from './paths.js';
 import { runMatrix } from './matrix.js';
 import { installCleanupHandlers, stopAll } from './processes.js';
 import {
@@ -104,6 +105,12 @@ async function main(): Promise<number> {
           `${options.threadsSweep ? ` (ours with WORKER_THREADS = ${options.threadCounts.join(', ')})` : ''}; ` +
           `${options.durationSeconds}s measured + ${options.warmupSeconds}s warm-up, ${options.connections} connections, ${options.poolMax} PHP processes per peer`,
   );
+  const missingApp = benchAppMissing();
+  if (missingApp) {
+    process.stderr.write(`bench: ${missingApp}\n`);
+    return 1;
+  }
+  log(`app: ${BENCH_APP_LABEL}, ${BENCH_APP}`);
   const machine = machineInfo();
   log(`machine: ${machine.cores} cores (${machine.cpuModel}), load ${machine.loadAverageAtStart.toFixed(2)}, node ${machine.node}, ${machine.php}, ${machine.nginx}`);
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioName } from './cli.js';
-import { EXAMPLE_PUBLIC } from './paths.js';
+import { BENCH_PUBLIC } from './paths.js';
 
 export interface ScenarioRequest {
   method: 'GET' | 'POST';
@@ -21,7 +21,7 @@ export type CheckOutcome = { ok: true } | { ok: false; unsupported: boolean; rea
 export interface Scenario {
   name: ScenarioName;
   title: string;
-  /** `laravel`: the example app; `hello`: the plain PHP handler returning "hello". */
+  /** `laravel`: the bench's Laravel app (BENCH_APP); `hello`: the plain PHP handler returning "hello". */
   app: 'laravel' | 'hello';
   request(): ScenarioRequest;
   check(status: number, body: Buffer): CheckOutcome;
@@ -84,7 +84,7 @@ const upload1mBody = (): { body: Buffer; sha1: string } => {
   }
   return upload1m;
 };
-const robotsTxt = (): Buffer => (robots ??= readFileSync(join(EXAMPLE_PUBLIC, 'robots.txt')));
+const robotsTxt = (): Buffer => (robots ??= readFileSync(join(BENCH_PUBLIC, 'robots.txt')));
 
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   hello: {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_APP } from './helpers/apps.js';
 import { freePort, ROOT, startServer, type RunningServer } from './helpers/server.js';
 import { control, waitFor, workers } from './helpers/control.js';
 
@@ -250,7 +251,7 @@ describe('graceful reload and shutdown', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect(server.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('watch: app files changed'))).toEqual([]);
 
-    const routes = join(ROOT, 'example', 'routes', 'web.php');
+    const routes = join(DEFAULT_APP.path, 'routes', 'web.php');
     utimesSync(routes, new Date(), new Date());
     await server.waitForLog((l) => l.msg === 'reload: done', 15_000);
     // The old workers leave once they are idle, just after the reload's last step.
@@ -298,7 +299,7 @@ describe('socket files', () => {
 
     // A second server with the same SOCKET_PATH must refuse, naming the problem.
     const second = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
-      env: { PATH: process.env['PATH'] ?? '', SOCKET_PATH: socketPath, HTTP_PORT: String(await freePort()), LOG_DIR: join(dir, 'logs2'), LARAVEL_PATH: join(ROOT, 'example') },
+      env: { PATH: process.env['PATH'] ?? '', SOCKET_PATH: socketPath, HTTP_PORT: String(await freePort()), LOG_DIR: join(dir, 'logs2'), LARAVEL_PATH: DEFAULT_APP.path },
       encoding: 'utf8',
       timeout: 30_000,
     });

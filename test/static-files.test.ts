@@ -1,7 +1,8 @@
 /**
  * Static files under public/ served by the front door itself (nginx's
- * `try_files $uri /index.php?$query_string`), end to end against the real server and the example
- * app. Fixtures live in example/public/static-test/ for the length of this file.
+ * `try_files $uri /index.php?$query_string`), end to end against the real server and the default
+ * test app (DEFAULT_APP, Laravel 12). Fixtures live in its public/static-test/ for the length of
+ * this file.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -13,9 +14,10 @@ import { etagFor, parseRange, planResponse } from '../src/http/static-files.js';
 import { contentTypeFor, isServablePath, StaticIndex } from '../src/http/static-cache.js';
 import type { Logger } from '../src/logger.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { EXAMPLE_APP, startServer, type LogLine, type RunningServer } from './helpers/server.js';
+import { DEFAULT_APP } from './helpers/apps.js';
+import { startServer, type LogLine, type RunningServer } from './helpers/server.js';
 
-const PUBLIC = join(EXAMPLE_APP, 'public');
+const PUBLIC = join(DEFAULT_APP.path, 'public');
 const DIR = join(PUBLIC, 'static-test');
 const BIG_SIZE = 5 * 1024 * 1024;
 const big = randomBytes(BIG_SIZE);
@@ -48,7 +50,7 @@ function writeFixtures(): void {
   writeFileSync(join(DIR, 'secret.php'), PHP_SOURCE);
   writeFileSync(join(DIR, 'SHOUT.PHP'), PHP_SOURCE);
   symlinkSync('/etc/passwd', join(DIR, 'passwd'));
-  symlinkSync('../../.env', join(DIR, 'env.txt')); // example/.env, outside public/
+  symlinkSync('../../.env', join(DIR, 'env.txt')); // the app's .env, outside public/
   symlinkSync('../../artisan', join(DIR, 'artisan.txt'));
   symlinkSync('../index.php', join(DIR, 'index-source.txt')); // inside public/, but a script
   symlinkSync('hello.txt', join(DIR, 'inside.txt')); // inside public/: served
@@ -514,7 +516,7 @@ describe('static files: following changes to public/', () => {
 
 describe('static files: Laravel\'s public disk', () => {
   it('follows a link into storage/app/public (php artisan storage:link), and no further', async () => {
-    const disk = join(EXAMPLE_APP, 'storage', 'app', 'public');
+    const disk = join(DEFAULT_APP.path, 'storage', 'app', 'public');
     const file = join(disk, 'static-link-test.txt');
     writeFileSync(file, 'from the public disk\n');
     symlinkSync('../../storage/app/public', join(DIR, 'storage-link'));

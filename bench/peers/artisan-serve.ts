@@ -9,7 +9,7 @@
  * It serves the Laravel app only (no plain handler).
  */
 import { join } from 'node:path';
-import { EXAMPLE_APP, ROOT } from '../paths.js';
+import { BENCH_APP, ROOT } from '../paths.js';
 import { freePort, waitForHttp } from '../net.js';
 import { startProcess } from '../processes.js';
 import type { PeerDriver, RunningPeer } from './types.js';
@@ -25,7 +25,7 @@ export interface ArtisanServeOptions {
 }
 
 export async function startArtisanServe(options: ArtisanServeOptions): Promise<RunningPeer> {
-  const appPath = options.appPath ?? EXAMPLE_APP;
+  const appPath = options.appPath ?? BENCH_APP;
   const port = await freePort();
   const php = process.env['PHP_PATH'] ?? 'php';
   const server = startProcess('artisan serve', php, ['-S', `127.0.0.1:${port}`, ARTISAN_ROUTER], {

@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLE_APP, HELLO_SCRIPT } from '../paths.js';
+import { BENCH_APP, HELLO_SCRIPT } from '../paths.js';
 import { freePort, waitForHttp } from '../net.js';
 import { makeTempDir, removeTempDir, startProcess, type ManagedProcess } from '../processes.js';
 import type { PeerDriver, RunningPeer } from './types.js';
@@ -20,7 +20,7 @@ export const INSTALL_HINT = 'npm run setup (or: apt-get install nginx-light php8
 const SBIN = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 
 export interface NginxFpmOptions {
-  /** The Laravel app; nginx's root is its public/ folder. Default: the bundled example. */
+  /** The Laravel app; nginx's root is its public/ folder. Default: BENCH_APP (the Laravel 12 test app). */
   appPath?: string;
   /** php-fpm's pm.max_children (pm=static). Default 10, our pool's default maximum. */
   maxChildren?: number;
@@ -234,7 +234,7 @@ async function waitForFile(file: string, proc: ManagedProcess, timeoutMs: number
 export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<NginxFpm> {
   const bins = findBinaries();
   if (!bins) throw new Error(nginxFpmMissing() ?? 'nginx or php-fpm is missing');
-  const appPath = options.appPath ?? EXAMPLE_APP;
+  const appPath = options.appPath ?? BENCH_APP;
   const port = options.port ?? (await freePort());
   const dir = makeTempDir('bench-nginx-fpm-');
   for (const sub of ['body', 'fastcgi', 'proxy', 'scgi', 'uwsgi']) mkdirSync(join(dir, sub));

@@ -1,10 +1,10 @@
 /**
  * Our server: `node dist/src/main.js` on a free loopback port, with a private socket path and
- * log folder, serving the example app (or the plain `hello` handler with PHP_HANDLER).
+ * log folder, serving the bench's Laravel app (or the plain `hello` handler with PHP_HANDLER).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLE_APP, HELLO_HANDLER, ROOT, SERVER_MAIN } from '../paths.js';
+import { BENCH_APP, HELLO_HANDLER, ROOT, SERVER_MAIN } from '../paths.js';
 import { freePort, waitForHttp } from '../net.js';
 import { makeTempDir, removeTempDir, startProcess } from '../processes.js';
 import type { App, PeerDriver, RunningPeer } from './types.js';
@@ -32,7 +32,7 @@ export async function startOurs(app: App, options: OursOptions): Promise<Running
     HTTP_PORT: String(port),
     SOCKET_PATH: join(dir, 'bridge.sock'),
     LOG_DIR: join(dir, 'logs'),
-    LARAVEL_PATH: EXAMPLE_APP,
+    LARAVEL_PATH: BENCH_APP,
     SOCKET_POOL_MAX: String(options.poolMax),
     // info logs every request: keep the server's stdout quiet while it is measured.
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',

@@ -11,7 +11,7 @@
 
 declare(strict_types=1);
 
-$appPath = $argv[1] ?? dirname(__DIR__, 2).'/example';
+$appPath = $argv[1] ?? dirname(__DIR__, 2).'/test/apps/laravel-12';
 $iterations = max(1, (int) ($argv[2] ?? 10000));
 $uri = $argv[3] ?? '/api/ping';
 
