@@ -12,8 +12,11 @@ use LaravelRust\Bridge\Support\ErrorText;
 use LaravelRust\Bridge\Support\StderrLog;
 
 /**
- * `php artisan laravel-rust:serve` (the name comes from STARTUP_COMMAND): runs one PHP worker
- * around the application artisan has already booted. Same worker and environment contract as
+ * `php artisan laravel-rust:serve` (the name comes from STARTUP_COMMAND): runs one PHP worker.
+ * The worker serves a second application, loaded from the app's base path as php/bin/worker.php
+ * does, not the one artisan booted: that one booted as a console app (runningInConsole() true,
+ * console-only providers booted), which is not what php-fpm gives the app. Same worker and
+ * environment contract as
  * php/bin/worker.php (WorkerEnvironment: BRIDGE_SOCKET, BRIDGE_MAX_REQUESTS, …); the options
  * override the environment. Prints nothing on stdout.
  */
@@ -62,7 +65,7 @@ class ServeCommand extends Command
             return 1;
         }
         try {
-            $adapter = new LaravelAdapter($this->laravel, StderrLog::write(...));
+            $adapter = new LaravelAdapter($this->laravel->basePath(), StderrLog::write(...));
         } catch (\Throwable $e) {
             StderrLog::write('cannot start: '.ErrorText::describe($e));
 
