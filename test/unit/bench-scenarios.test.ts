@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SCENARIO_NAMES } from '../../bench/cli.js';
 import { parseCeilingOutput } from '../../bench/ceiling.js';
 import { parseJob, percentile, summarize } from '../../bench/load-worker.js';
-import { EXAMPLE_PUBLIC } from '../../bench/paths.js';
+import { BENCH_PUBLIC } from '../../bench/paths.js';
 import { binaryBodyOfSize, jsonBodyOfSize, SCENARIOS } from '../../bench/scenarios.js';
 
 const sha1 = (b: Uint8Array): string => createHash('sha1').update(b).digest('hex');
@@ -34,7 +34,7 @@ describe('scenario checks', () => {
     expect(SCENARIOS['laravel-json'].check(200, buf({ pong: true }))).toEqual({ ok: true });
     expect(SCENARIOS['post-1k'].check(200, buf({ body: { length: 1024 }, input: { name: 'bench' } }))).toEqual({ ok: true });
     expect(SCENARIOS['response-64k'].check(200, Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789'.repeat(2000).slice(0, 65536)))).toEqual({ ok: true });
-    expect(SCENARIOS.static.check(200, readFileSync(join(EXAMPLE_PUBLIC, 'robots.txt')))).toEqual({ ok: true });
+    expect(SCENARIOS.static.check(200, readFileSync(join(BENCH_PUBLIC, 'robots.txt')))).toEqual({ ok: true });
     const body = SCENARIOS['upload-1m'].request().body!;
     expect(SCENARIOS['upload-1m'].check(200, buf({ length: body.length, sha1: sha1(body) }))).toEqual({ ok: true });
   });
