@@ -38,6 +38,7 @@ final class StateResetter
             new State\RestoreUrlGenerator($app),
             new State\RestoreViewState($app),
             new State\RestoreEventListeners($app),
+            new State\TrimTerminatingCallbacks($app),
             new State\RestoreMacros([...State\RestoreMacros::DEFAULT_CLASSES, ...ApplicationFactory::listOf($config->get('laravel-rust.macroable', []))]),
             new State\ResetPaginator($app),
             new State\RestoreRuntimeSettings(),
