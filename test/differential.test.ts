@@ -88,7 +88,7 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
     });
 
     afterAll(async () => {
-      const [, code] = await Promise.all([nginx?.stop(), ours?.stop()]);
+      const [, code] = await Promise.all([nginx?.stop(), ours ? ours.stop() : 0]); // not started: beforeAll already failed
       rmSync(STATIC_DIR, { recursive: true, force: true });
       rmSync(DOWNLOAD, { force: true });
       expect(code).toBe(0);

@@ -24,7 +24,8 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
   });
 
   afterAll(async () => {
-    expect(await server?.stop()).toBe(0);
+    if (!server) return; // did not start: beforeAll already failed the suite
+    expect(await server.stop()).toBe(0);
   });
 
   function send(method: string, target: string, options: { jar?: CookieJar; headers?: HeaderList; host?: string; body?: string } = {}): Promise<Exchange> {

@@ -50,7 +50,7 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
   });
 
   afterAll(async () => {
-    const code = await server?.stop();
+    const code = server ? await server.stop() : 0; // not started: beforeAll already failed the suite
     for (const [root, dir] of [[DISK, 'uploads'], [STORAGE, 'moved']] as const) {
       rmSync(join(root, dir, BATCH), { recursive: true, force: true });
       if (existsSync(join(root, dir)) && readdirSync(join(root, dir)).length === 0) rmSync(join(root, dir), { recursive: true });
