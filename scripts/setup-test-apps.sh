@@ -84,7 +84,7 @@ build_skeleton() {
   else
     log "$name: creating laravel/laravel $version with Composer"
     rm -rf "$dir"
-    composer create-project --no-interaction --no-install --no-scripts --quiet "laravel/laravel:$version" "$dir"
+    composer create-project --no-interaction --no-install --no-scripts --no-progress "laravel/laravel:$version" "$dir"
     (
       cd "$dir"
       drop_require_dev
@@ -97,7 +97,7 @@ build_skeleton() {
         set_env .env DB_CONNECTION sqlite
         sed -i -E '/^DB_(HOST|PORT|DATABASE|USERNAME|PASSWORD)=/d' .env
       fi
-      composer update --no-interaction --no-dev --prefer-dist --no-progress --quiet
+      composer update --no-interaction --no-dev --prefer-dist --no-progress
       "$PHP" artisan key:generate --force >/dev/null
     )
     echo "laravel/laravel $version" >"$dir/$STAMP"
@@ -122,7 +122,7 @@ build_example() {
     cd "$dir"
     if [ ! -f vendor/autoload.php ] || [ composer.json -nt vendor/autoload.php ]; then
       log "example: installing its Composer packages"
-      composer update --no-interaction --no-dev --prefer-dist --no-progress --quiet
+      composer update --no-interaction --no-dev --prefer-dist --no-progress
       touch vendor/autoload.php
     fi
     if [ ! -f .env ]; then
