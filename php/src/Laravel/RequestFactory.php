@@ -174,36 +174,61 @@ final class RequestFactory
     }
 
     /**
-     * Cookie header => $_COOKIE the way PHP builds it: pairs split on ";", names trimmed of
-     * leading spaces and url-decoded, values raw-url-decoded ("+" stays "+"), the first of a
-     * repeated name wins, "a[b]=1" nests.
+     * Cookie header => $_COOKIE as PHP builds it (main/php_variables.c, PARSE_COOKIE): pairs split
+     * on ";", leading white space skipped, a pair without "=" is a cookie with an empty value, one
+     * starting with "=" is dropped; the name is NOT url-decoded (PHP >= 7.4.11, CVE-2020-7070:
+     * "%5F%5FHost-x" must not become "__Host-x"), the value is raw-url-decoded ("+" stays "+");
+     * names then register like any request variable ("." and " " become "_", "a[b]" nests, "a[]"
+     * appends), and a plain name already present keeps its first value.
      *
      * @return array<string, mixed>
      */
     public static function parseCookies(string $header): array
     {
-        $cookies = [];
+        $pairs = [];
+        $plain = true;
         foreach (explode(';', $header) as $pair) {
+            $pair = ltrim($pair, " \t\n\r\v\f");
+            if ($pair === '' || $pair[0] === '=') {
+                continue;
+            }
             $eq = strpos($pair, '=');
-            if ($eq === false) {
-                continue;
-            }
-            $name = urldecode(ltrim(substr($pair, 0, $eq), " \t"));
-            $name = rtrim($name, " \t");
-            if ($name === '') {
-                continue;
-            }
-            $value = rawurldecode((string) substr($pair, $eq + 1));
-            if (strpbrk($name, '[. ') === false) {
+            $name = $eq === false ? $pair : substr($pair, 0, $eq);
+            $pairs[] = [$name, $eq === false ? '' : rawurldecode(substr($pair, $eq + 1))];
+            $plain = $plain && strpbrk($name, "[. \0") === false;
+        }
+        if ($plain) { // the usual case: names PHP registers as they are
+            $cookies = [];
+            foreach ($pairs as [$name, $value]) {
                 $cookies[$name] ??= $value;
+            }
+
+            return $cookies;
+        }
+
+        $kept = [];
+        $seen = [];
+        foreach ($pairs as [$name, $value]) {
+            // parse_str() registers variables exactly as PHP does; encoding both parts makes it
+            // see the raw name and the decoded value.
+            $encoded = rawurlencode($name).'='.rawurlencode($value);
+            $one = [];
+            parse_str($encoded, $one);
+            $key = array_key_first($one);
+            if ($key === null) {
                 continue;
             }
-            $parsed = [];
-            parse_str(str_replace(['%5B', '%5D'], ['[', ']'], rawurlencode($name)).'='.rawurlencode($value), $parsed);
-            $cookies += $parsed;
+            if (!\is_array($one[$key]) && isset($seen[$key])) {
+                continue; // a plain name registered before: the first one wins
+            }
+            $seen[$key] = true;
+            $kept[] = $encoded;
+        }
+        $cookies = [];
+        if ($kept !== []) {
+            parse_str(implode('&', $kept), $cookies);
         }
 
         return $cookies;
     }
-
 }

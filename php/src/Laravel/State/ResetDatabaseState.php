@@ -20,8 +20,15 @@ final class ResetDatabaseState implements ResetStep
     /** @var array<string, int> connection name => duration handlers it had at boot */
     private array $bootHandlers = [];
 
+    /**
+     * Whether RestoreEventListeners can drop the QueryExecuted listener each handler registered:
+     * the listener finds its handler by position, so the list is only cut when it is gone too.
+     */
+    private bool $listenersRestored;
+
     public function __construct(Application $app)
     {
+        $this->listenersRestored = $app->bound('events') && FrameworkInternals::has($app['events'], 'listeners');
         if ($app->resolved('db')) {
             foreach ($app['db']->getConnections() as $name => $connection) {
                 $this->bootHandlers[$name] = self::handlerCount($connection);
@@ -46,7 +53,7 @@ final class ResetDatabaseState implements ResetStep
             }
             if (method_exists($connection, 'resetTotalQueryDuration')) { // 9.x+
                 $keep = $this->bootHandlers[$name] ?? 0;
-                if (self::handlerCount($connection) > $keep) {
+                if ($this->listenersRestored && self::handlerCount($connection) > $keep) {
                     FrameworkInternals::set($connection, 'queryDurationHandlers', \array_slice(FrameworkInternals::get($connection, 'queryDurationHandlers'), 0, $keep));
                 }
                 $connection->resetTotalQueryDuration();
