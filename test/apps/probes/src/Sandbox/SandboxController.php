@@ -77,6 +77,8 @@ class SandboxController extends Controller
                 break;
             case 'view':
                 return response(view('sandbox-edit')->render());
+            case 'model': // boots the model (first use in this worker, under php-fpm every time)
+                return ['seen' => BootingModel::query()->where('email', 'ada@example.com')->first()?->getAttribute('seen_by_listener')];
             default:
                 abort(404);
         }
@@ -126,6 +128,8 @@ class SandboxController extends Controller
                 return [
                     'handlers' => property_exists($connection, 'queryDurationHandlers') ? (fn () => \count($this->queryDurationHandlers))->call($connection) : null,
                 ];
+            case 'model':
+                return ['seen' => BootingModel::query()->where('email', 'ada@example.com')->first()?->getAttribute('seen_by_listener')];
             case 'console':
                 return ['now' => app()->runningInConsole(), 'at_boot' => SandboxProbes::$consoleAtBoot];
             case 'events':
