@@ -120,7 +120,9 @@ build_example() {
   local dir=example
   (
     cd "$dir"
-    if [ ! -f vendor/autoload.php ] || [ composer.json -nt vendor/autoload.php ]; then
+    # (Composer's own files, not just vendor/autoload.php, must be there: a half-installed or
+    # copied vendor/ would pass a check on autoload.php alone.)
+    if [ ! -f vendor/composer/autoload_real.php ] || [ composer.json -nt vendor/autoload.php ]; then
       log "example: installing its Composer packages"
       composer update --no-interaction --no-dev --prefer-dist --no-progress
       touch vendor/autoload.php
