@@ -9,7 +9,7 @@
  * (test/apps/probes/routes/web-sandbox.php, src/Sandbox/).
  */
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxFpmMissing, startNginxFpm, type NginxFpm } from '../bench/peers/nginx-fpm.js';
@@ -57,6 +57,8 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
 
   beforeAll(async () => {
     assertAppBuilt(app);
+    // (Laravel 8's test app keeps its views in the probe kit: its own folder may not exist.)
+    mkdirSync(dirname(VIEW), { recursive: true });
     writeFileSync(VIEW, '<p>first version {{ 1 + 1 }}</p>\n');
     mkdirSync(VITE_DIR, { recursive: true });
     writeFileSync(join(VITE_DIR, 'manifest.json'), VITE_MANIFEST);
