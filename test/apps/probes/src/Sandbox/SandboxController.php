@@ -135,7 +135,7 @@ class SandboxController extends Controller
             case 'events':
                 $seen = SandboxProbes::$events;
                 SandboxProbes::$events = [];
-                return ['events' => $seen];
+                return ['worker_starting' => SandboxProbes::$workerStarting, 'events' => $seen];
             default:
                 abort(404);
         }

@@ -14,7 +14,10 @@ final class SandboxProbes
     /** runningInConsole() as the providers saw it at boot. */
     public static ?bool $consoleAtBoot = null;
 
-    /** @var list<string> short names of the bridge's lifecycle events, in order */
+    /** How many times the bridge's WorkerStarting reached this process (once, behind a worker). */
+    public static int $workerStarting = 0;
+
+    /** @var list<string> short names of the bridge's request events, in order (the last 64) */
     public static array $events = [];
 
     public static function boot(Application $app): void
@@ -24,9 +27,16 @@ final class SandboxProbes
         // A singleton whose value comes from the request that first resolves it.
         $app->singleton('sandbox.tenant', fn ($app) => (object) ['name' => $app['request']->query('tenant')]);
 
-        foreach (['WorkerStarting', 'RequestReceived', 'RequestHandled', 'RequestTerminated'] as $event) {
+        $app['events']->listen('LaravelRust\\Bridge\\Events\\WorkerStarting', static function (): void {
+            self::$workerStarting++;
+        });
+        foreach (['RequestReceived', 'RequestHandled', 'RequestTerminated'] as $event) {
             $app['events']->listen('LaravelRust\\Bridge\\Events\\'.$event, static function () use ($event): void {
                 self::$events[] = $event;
+                // Bounded: the bench serves this app for hours; the suite reads a few at a time.
+                if (\count(self::$events) > 64) {
+                    array_shift(self::$events);
+                }
             });
         }
     }
