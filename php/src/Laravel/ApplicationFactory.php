@@ -119,9 +119,10 @@ final class ApplicationFactory
     }
 
     /**
-     * An app handed over already booted by artisan (`php artisan laravel-rust:serve`) has
-     * answered runningInConsole() with true and memoised it: from now on it serves HTTP. Its
-     * providers booted as console ones; booting from the path avoids that (see ServeCommand).
+     * An application handed over as an object (built by other code, e.g. a console kernel) may
+     * have answered runningInConsole() with true and memoised it: from now on it serves HTTP.
+     * Its providers booted as console ones all the same, which is why the entry points load the
+     * app from its path instead (ServeCommand too).
      */
     private static function markAsHttp(Application $app): void
     {
