@@ -111,7 +111,7 @@ final class ApplicationFactory
      */
     private static function serveAsHttp(): void
     {
-        if (getenv('APP_RUNNING_IN_CONSOLE') !== false || isset($_ENV['APP_RUNNING_IN_CONSOLE']) || isset($_SERVER['APP_RUNNING_IN_CONSOLE'])) {
+        if (self::consoleSetting() !== null) {
             return;
         }
         putenv('APP_RUNNING_IN_CONSOLE=false');
@@ -126,12 +126,21 @@ final class ApplicationFactory
      */
     private static function markAsHttp(Application $app): void
     {
-        if (getenv('APP_RUNNING_IN_CONSOLE') === 'false' || !FrameworkInternals::has($app, 'isRunningInConsole')) {
-            return;
-        }
-        if (getenv('APP_RUNNING_IN_CONSOLE') === false && !isset($_ENV['APP_RUNNING_IN_CONSOLE'])) {
+        if (self::consoleSetting() === null && FrameworkInternals::has($app, 'isRunningInConsole')) {
             FrameworkInternals::set($app, 'isRunningInConsole', false);
         }
+    }
+
+    /** APP_RUNNING_IN_CONSOLE as the environment sets it (Laravel reads all three), or null. */
+    private static function consoleSetting(): ?string
+    {
+        $value = getenv('APP_RUNNING_IN_CONSOLE');
+        if ($value !== false) {
+            return $value;
+        }
+        $value = $_ENV['APP_RUNNING_IN_CONSOLE'] ?? $_SERVER['APP_RUNNING_IN_CONSOLE'] ?? null;
+
+        return $value === null ? null : (string) $value;
     }
 
     /** @return array<mixed> a config list, or [] when the app put something else there */

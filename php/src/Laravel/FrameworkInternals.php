@@ -8,12 +8,12 @@ namespace LaravelRust\Bridge\Laravel;
  * The one place that reads or writes a framework object's protected state. Each use is a piece of
  * state Laravel offers no public way to put back (listed in docs/STATE.md with the versions
  * checked); keeping them here makes the list easy to audit when a new Laravel release lands.
- * Every accessor tolerates the property's absence and reports it, so a renamed property turns
- * into a skipped reset step with a log line, not a fatal error.
+ * Callers check has() (or get null from staticProperty()) and skip what a version lacks; a step
+ * that fails all the same is logged by StateResetter and the other steps still run.
  */
 final class FrameworkInternals
 {
-    /** Whether $object (of class $class or a subclass) declares the property. */
+    /** Whether $object's class (or a parent) declares the property. */
     public static function has(object $object, string $property): bool
     {
         return property_exists($object, $property);
@@ -29,6 +29,25 @@ final class FrameworkInternals
         (function () use ($property, $value): void {
             $this->{$property} = $value;
         })->call($object);
+    }
+
+    /**
+     * The current values of those of $properties the object has (a boot-time snapshot).
+     *
+     * @param list<string> $properties
+     *
+     * @return array<string, mixed>
+     */
+    public static function snapshot(object $object, array $properties): array
+    {
+        $values = [];
+        foreach ($properties as $property) {
+            if (property_exists($object, $property)) {
+                $values[$property] = self::get($object, $property);
+            }
+        }
+
+        return $values;
     }
 
     /**

@@ -42,8 +42,12 @@ final class RequestSandbox
     /** @var list<array{object, string}> holders the long-lived application resolved, with their setter */
     private array $holders;
 
+    /** The view factory the long-lived application resolved, whose shared `app` follows. */
+    private ?object $view;
+
     public function __construct(private readonly Application $app, private readonly HttpKernel $kernel)
     {
+        $this->view = $app->resolved('view') ? $app['view'] : null;
         $this->holders = [];
         foreach (self::HOLDERS as $abstract => $setter) {
             if ($app->resolved($abstract)) {
@@ -82,9 +86,7 @@ final class RequestSandbox
         foreach ($this->holders as [$holder, $setter]) {
             $holder->{$setter}($app);
         }
-        if ($this->app->resolved('view')) {
-            // Views see $app as the application that renders them.
-            $this->app['view']->share('app', $app);
-        }
+        // Views see $app as the application that renders them.
+        $this->view?->share('app', $app);
     }
 }

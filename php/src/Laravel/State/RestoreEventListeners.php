@@ -41,12 +41,7 @@ final class RestoreEventListeners implements ResetStep
         if (!$app->resolved('events')) {
             return;
         }
-        $events = $app['events'];
-        foreach (self::PROPERTIES as $property) {
-            if (FrameworkInternals::has($events, $property)) {
-                $this->boot[$property] = FrameworkInternals::get($events, $property);
-            }
-        }
+        $this->boot = FrameworkInternals::snapshot($app['events'], self::PROPERTIES);
     }
 
     public function reset(Application $app, ?Request $request): ?string

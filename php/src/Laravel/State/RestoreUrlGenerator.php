@@ -29,11 +29,7 @@ final class RestoreUrlGenerator implements ResetStep
             return;
         }
         $url = $app['url'];
-        foreach (self::PROPERTIES as $property) {
-            if (FrameworkInternals::has($url, $property)) {
-                $this->boot[$property] = FrameworkInternals::get($url, $property);
-            }
-        }
+        $this->boot = FrameworkInternals::snapshot($url, self::PROPERTIES);
         $this->defaults = $url->getDefaultParameters();
     }
 
