@@ -48,6 +48,8 @@ export interface Config {
   /** Most time a client may take to send its whole body (slow-client protection), like nginx's client_body_timeout. */
   readonly clientTimeoutMs: number;
   readonly maxBodySize: number;
+  /** Largest PHP response body held in memory to be written in one go; larger ones stream. */
+  readonly maxResponseBuffer: number;
   /** Largest total size of the request line's target and headers; beyond it, 431. */
   readonly maxHeaderSize: number;
   readonly maxQueue: number;
@@ -193,6 +195,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     requestTimeoutMs: seconds('REQUEST_TIMEOUT', 60, 0.01, 86_400),
     clientTimeoutMs: seconds('CLIENT_TIMEOUT', 30, 0.01, 86_400),
     maxBodySize: read('MAX_BODY_SIZE', () => parseSize('MAX_BODY_SIZE', source['MAX_BODY_SIZE'] ?? '10m')),
+    maxResponseBuffer: read('MAX_RESPONSE_BUFFER', () => parseSize('MAX_RESPONSE_BUFFER', source['MAX_RESPONSE_BUFFER'] ?? '8m')),
     maxHeaderSize: read('MAX_HEADER_SIZE', () => parseSize('MAX_HEADER_SIZE', source['MAX_HEADER_SIZE'] ?? '32k')),
     maxQueue: intIn('MAX_QUEUE', 1024, 0, 1_000_000),
     // Each recycle costs a Laravel boot (tens of ms of CPU): at 1,000 that was a tenth of a

@@ -1,44 +1,72 @@
 /**
- * Every failure the bridge can hit, as one base class with a stable `code`, and the single
- * table that maps a code to the HTTP status a client sees.
+ * Every failure the front door can hit, in two kinds that never mix:
  *
- * Errors cross worker-thread boundaries as plain `{ code, message }` data (structured clone
- * drops class identity), and are rebuilt on the main thread with `toBridgeError`.
+ * - **Start-up errors** (`StartupError`): bad configuration, a socket in use, uWS without its
+ *   native binary. They stop the start with a message and an exit code; no client ever sees one.
+ * - **Request errors** (`BridgeError`): one request failed. Each code has one row in
+ *   `REQUEST_ERRORS`, the only place that says which HTTP status a client gets, what the body
+ *   says, and whether the PHP worker that served it can still be trusted.
+ *
+ * Request errors cross worker-thread boundaries as plain `{ code, message }` data (structured
+ * clone drops class identity) and are rebuilt on the main thread with `toBridgeError`.
  */
 
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'UWS_NOT_NATIVE'
-  | 'FRAME_BAD_MAGIC'
-  | 'FRAME_BAD_VERSION'
-  | 'FRAME_BAD_CHECKSUM'
-  | 'FRAME_UNKNOWN_TYPE'
-  | 'FRAME_BAD_FLAGS'
-  | 'FRAME_PAYLOAD_TOO_LARGE'
-  | 'FRAME_TRUNCATED'
-  | 'FRAME_WRONG_REQUEST_ID'
-  | 'FRAME_UNEXPECTED'
-  | 'FRAME_BAD_PAYLOAD'
-  | 'WORKER_CRASHED'
-  | 'WORKER_CONNECT_FAILED'
-  | 'WORKER_APP_ERROR'
-  | 'QUEUE_FULL'
-  | 'REQUEST_TIMEOUT'
-  | 'BODY_TOO_LARGE'
-  | 'HEADERS_TOO_LARGE'
-  | 'CLIENT_TIMEOUT'
-  | 'BAD_REQUEST'
-  | 'BAD_RESPONSE_HEADER'
-  | 'SHUTTING_DOWN'
-  | 'SOCKET_IN_USE'
-  | 'SOCKET_UNUSABLE'
-  | 'INTERNAL';
+interface RequestErrorInfo {
+  status: number;
+  /** The short body the front door writes itself: never a stack trace. */
+  text: string;
+  /**
+   * The connection to the PHP worker can no longer be trusted (it crashed, or its bytes broke
+   * FRAME.md): the worker is killed and replaced rather than given another request.
+   */
+  breaksWorker?: true;
+}
+
+const BAD_GATEWAY = 'Bad Gateway: the PHP worker failed to answer this request';
+const UNAVAILABLE = { status: 503 } as const;
+
+/** A frame that breaks src/codec/FRAME.md: the peer is not speaking the protocol. */
+const BROKEN_FRAME: RequestErrorInfo = { status: 502, text: BAD_GATEWAY, breaksWorker: true };
+
+const REQUEST_ERRORS = {
+  BAD_REQUEST: { status: 400, text: 'Bad Request' },
+  CLIENT_TIMEOUT: { status: 408, text: 'Request Timeout: the request body did not arrive in time' },
+  BODY_TOO_LARGE: { status: 413, text: 'Payload Too Large' },
+  HEADERS_TOO_LARGE: { status: 431, text: 'Request Header Fields Too Large' },
+  /** A bug on our side (Node): the request fails, the PHP worker is kept. */
+  INTERNAL: { status: 500, text: 'Internal Server Error' },
+  /** The app failed the request (an ERROR frame); the worker is fine unless it said it stops. */
+  WORKER_APP_ERROR: { status: 502, text: BAD_GATEWAY },
+  BAD_RESPONSE_HEADER: { status: 502, text: BAD_GATEWAY },
+  WORKER_CRASHED: { status: 502, text: BAD_GATEWAY, breaksWorker: true },
+  WORKER_CONNECT_FAILED: { status: 502, text: BAD_GATEWAY, breaksWorker: true },
+  FRAME_BAD_MAGIC: BROKEN_FRAME,
+  FRAME_BAD_VERSION: BROKEN_FRAME,
+  FRAME_BAD_CHECKSUM: BROKEN_FRAME,
+  FRAME_UNKNOWN_TYPE: BROKEN_FRAME,
+  FRAME_BAD_FLAGS: BROKEN_FRAME,
+  FRAME_PAYLOAD_TOO_LARGE: BROKEN_FRAME,
+  FRAME_TRUNCATED: BROKEN_FRAME,
+  FRAME_WRONG_REQUEST_ID: BROKEN_FRAME,
+  FRAME_UNEXPECTED: BROKEN_FRAME,
+  FRAME_BAD_PAYLOAD: BROKEN_FRAME,
+  QUEUE_FULL: { ...UNAVAILABLE, text: 'Service Unavailable: the request queue is full, retry shortly' },
+  SHUTTING_DOWN: { ...UNAVAILABLE, text: 'Service Unavailable: the server is shutting down' },
+  REQUEST_TIMEOUT: { status: 504, text: 'Gateway Timeout: the application did not answer in time' },
+} as const satisfies Record<string, RequestErrorInfo>;
+
+export type ErrorCode = keyof typeof REQUEST_ERRORS;
+export const REQUEST_ERROR_CODES = Object.keys(REQUEST_ERRORS) as ErrorCode[];
+
+/** Seconds a client is told to wait (`Retry-After`) on every 503 the front door sends. */
+export const RETRY_AFTER_SECONDS = 1;
 
 export interface ErrorData {
   code: ErrorCode;
   message: string;
 }
 
+/** One request failed. `message` is for the log; the client gets the code's short text. */
 export class BridgeError extends Error {
   readonly code: ErrorCode;
 
@@ -74,45 +102,39 @@ export class WorkerAppError extends BridgeError {
   }
 }
 
-export class ConfigError extends BridgeError {
+export type StartupErrorCode = 'CONFIG_INVALID' | 'UWS_NOT_NATIVE' | 'SOCKET_IN_USE' | 'SOCKET_UNUSABLE';
+
+/** The server cannot start (or reload): the message says what to fix. */
+export class StartupError extends Error {
+  readonly code: StartupErrorCode;
+
+  constructor(code: StartupErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigError extends StartupError {
   constructor(message: string) {
     super('CONFIG_INVALID', message);
   }
 }
 
-/** HTTP status for each code a request can fail with; everything else is a 500 or 502. */
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  BAD_REQUEST: 400,
-  BODY_TOO_LARGE: 413,
-  HEADERS_TOO_LARGE: 431,
-  CLIENT_TIMEOUT: 408,
-  QUEUE_FULL: 503,
-  SHUTTING_DOWN: 503,
-  REQUEST_TIMEOUT: 504,
-  INTERNAL: 500,
-};
-
-/** Short texts for the bodies the front door writes itself: never a stack trace. */
-const CLIENT_MESSAGE: Partial<Record<ErrorCode, string>> = {
-  BAD_REQUEST: 'Bad Request',
-  BODY_TOO_LARGE: 'Payload Too Large',
-  HEADERS_TOO_LARGE: 'Request Header Fields Too Large',
-  CLIENT_TIMEOUT: 'Request Timeout: the request body did not arrive in time',
-  QUEUE_FULL: 'Service Unavailable: the request queue is full, retry shortly',
-  SHUTTING_DOWN: 'Service Unavailable: the server is shutting down',
-  REQUEST_TIMEOUT: 'Gateway Timeout: the application did not answer in time',
-  INTERNAL: 'Internal Server Error',
-};
-
 export function httpStatusFor(code: ErrorCode): number {
-  return HTTP_STATUS[code] ?? 502;
+  return REQUEST_ERRORS[code].status;
 }
 
 export function clientMessageFor(code: ErrorCode): string {
-  return CLIENT_MESSAGE[code] ?? 'Bad Gateway: the PHP worker failed to answer this request';
+  return REQUEST_ERRORS[code].text;
 }
 
-/** Any failure as a typed error; rebuilds one that crossed a thread boundary as `{code, message}`. */
+/** After this error the PHP worker's connection cannot be trusted: kill and replace the worker. */
+export function breaksWorker(code: ErrorCode): boolean {
+  return (REQUEST_ERRORS[code] as RequestErrorInfo).breaksWorker === true;
+}
+
+/** Any failure as a typed request error; rebuilds one that crossed a thread boundary as `{code, message}`. */
 export function toBridgeError(err: unknown): BridgeError {
   if (err instanceof BridgeError) return err;
   if (isErrorData(err)) return new BridgeError(err.code, err.message);
@@ -125,6 +147,7 @@ function isErrorData(value: unknown): value is ErrorData {
     typeof value === 'object' &&
     value !== null &&
     typeof (value as ErrorData).code === 'string' &&
+    Object.hasOwn(REQUEST_ERRORS, (value as ErrorData).code) &&
     typeof (value as ErrorData).message === 'string'
   );
 }

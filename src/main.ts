@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type Config } from './config.js';
-import { BridgeError } from './errors.js';
+import { BridgeError, StartupError } from './errors.js';
 import { createLogger, flushLogs, type Logger } from './logger.js';
 import { loadNativeUws } from './http/uws.js';
 import { HttpServer } from './http/server.js';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   try {
     await run(config, log);
   } catch (err) {
-    const message = err instanceof BridgeError ? `${err.code}: ${err.message}` : String((err as Error)?.stack ?? err);
+    const message = err instanceof StartupError || err instanceof BridgeError ? `${err.code}: ${err.message}` : String((err as Error)?.stack ?? err);
     log.fatal(message);
     flushLogs();
     process.stderr.write(`${message}\n`);

@@ -14,13 +14,13 @@ describe('bad input from clients', () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await startServer({ SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', MAX_BODY_SIZE: '1m', MAX_HEADER_SIZE: '8k', CLIENT_TIMEOUT: '1' });
-    await waitFor(async () => (await workers(server.socketPath)).filter((w) => w.state === 'ready').length === 2);
+    await waitFor(async () => (await workers(server.socketPath)).filter((w) => w.state === 'idle').length === 2);
   });
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
   });
 
-  const allIdle = async (): Promise<boolean> => (await workers(server.socketPath)).every((w) => w.state === 'ready');
+  const allIdle = async (): Promise<boolean> => (await workers(server.socketPath)).every((w) => w.state === 'idle');
 
   it('drops malformed requests without a response or a held worker, and keeps serving', async () => {
     // uWebSockets.js 20.30 does not answer unparsable requests; it stops reading and its idle
@@ -109,7 +109,7 @@ describe('bad input from PHP', () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await startServer({ PHP_PATH: join(ROOT, 'test', 'fixtures', 'fake-php.mjs'), SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2' });
-    await waitFor(async () => (await workers(server.socketPath)).filter((w) => w.state === 'ready').length === 2);
+    await waitFor(async () => (await workers(server.socketPath)).filter((w) => w.state === 'idle').length === 2);
   });
   afterAll(async () => {
     await server.stop();
@@ -134,7 +134,7 @@ describe('bad input from PHP', () => {
     await server.waitForLog((l) => l['code'] === code && l['uri'] === path);
     await waitFor(async () => {
       const list = await workers(server.socketPath);
-      return list.length === 2 && list.every((w) => w.state === 'ready') && list.some((w) => !before.includes(w.pid));
+      return list.length === 2 && list.every((w) => w.state === 'idle') && list.some((w) => !before.includes(w.pid));
     });
   });
 

@@ -28,7 +28,7 @@ async function get(url: string): Promise<{ status: number; body: string; headers
 }
 
 const readyWorkers = async (server: RunningServer): Promise<number> =>
-  (await workers(server.socketPath)).filter((w) => w.state === 'ready' || w.state === 'busy').length;
+  (await workers(server.socketPath)).filter((w) => w.state === 'idle' || w.state === 'busy').length;
 
 describe('crash', () => {
   it('a worker killed with SIGKILL mid-request fails exactly its own request with 502; the pool is whole again within a second', async () => {

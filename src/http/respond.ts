@@ -4,7 +4,7 @@
  * can never split a response.
  */
 import { STATUS_CODES } from 'node:http';
-import { clientMessageFor, httpStatusFor, type BridgeError } from '../errors.js';
+import { clientMessageFor, httpStatusFor, RETRY_AFTER_SECONDS, type BridgeError } from '../errors.js';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { Uws } from './uws.js';
 
@@ -74,7 +74,7 @@ export interface ResponseState {
 }
 
 /** RFC 9110 §6.4.1: these never carry a body. */
-function statusHasNoBody(status: number): boolean {
+export function statusHasNoBody(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
@@ -109,16 +109,24 @@ export function writeResponse(
   });
 }
 
-/** Writes a front-door error page: a short text and the status from the error table. */
-export function writeError(res: Uws.HttpResponse, state: ResponseState, error: BridgeError, extraHeaders: HeaderPairs = [], closeConnection = false): number {
+const RETRY_AFTER = String(RETRY_AFTER_SECONDS);
+
+/**
+ * Writes a front-door error page: a short text and the status from the error table. Every 503
+ * says when to come back (RFC 9110 §10.2.3), whoever produced it.
+ */
+export function writeError(res: Uws.HttpResponse, state: ResponseState, error: BridgeError, closeConnection = false): number {
   const status = httpStatusFor(error.code);
   if (state.aborted || state.done) return status;
   state.done = true;
   res.cork(() => {
     res.writeStatus(statusLine(status));
     res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
-    for (const [name, value] of extraHeaders) res.writeHeader(name, value);
+    if (status === 503) res.writeHeader('Retry-After', RETRY_AFTER);
     res.end(`${clientMessageFor(error.code)}\n`, closeConnection);
   });
   return status;
 }
+
+/** Headers every 503 carries (the readiness probe's too). */
+export const UNAVAILABLE_HEADERS: HeaderPairs = [['Retry-After', RETRY_AFTER]];

@@ -7,19 +7,17 @@
  * onAborted is registered before any await; `state` guards every write after abort or end.
  */
 import type { Config } from '../config.js';
-import { BridgeError, toBridgeError } from '../errors.js';
+import { BridgeError, StartupError, toBridgeError } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
-import type { WorkerScheduler, WorkerSlot } from '../pool/scheduler.js';
+import type { PhpWorker } from '../pool/php-worker.js';
+import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
-import type { PhpTaskResult } from '../threads/task.js';
-import type { MessagePort } from 'node:worker_threads';
-import type { StreamControl, StreamMessage } from '../threads/stream-relay.js';
 import { readBody } from './body.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
-import { pipeStream } from './stream-writer.js';
-import { findUnsafeHeader, writeError, writeResponse, type ResponseState } from './respond.js';
+import { PhpResponseWriter } from './php-response.js';
+import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
 import { StaticFiles } from './static-files.js';
 import type { Uws } from './uws.js';
 
@@ -35,9 +33,6 @@ export interface HttpServerDeps {
 /** Largest declared body still read (and discarded) after a 413, so the client sees the answer. */
 const LINGER_MAX_BYTES = 64 * 1024 * 1024;
 const discard = (): void => undefined;
-
-/** Errors after which the connection to the PHP worker cannot be trusted: replace the worker. */
-const WORKER_BROKEN = new Set(['WORKER_CRASHED', 'WORKER_CONNECT_FAILED', 'FRAME_BAD_MAGIC', 'FRAME_BAD_VERSION', 'FRAME_BAD_CHECKSUM', 'FRAME_UNKNOWN_TYPE', 'FRAME_BAD_FLAGS', 'FRAME_PAYLOAD_TOO_LARGE', 'FRAME_TRUNCATED', 'FRAME_WRONG_REQUEST_ID', 'FRAME_UNEXPECTED', 'FRAME_BAD_PAYLOAD']);
 
 export class HttpServer {
   readonly #deps: HttpServerDeps;
@@ -78,7 +73,7 @@ export class HttpServer {
     return new Promise((resolve, reject) => {
       this.#app.listen(httpHost, httpPort, (token) => {
         if (!token) {
-          reject(new BridgeError('SOCKET_IN_USE', `cannot listen on ${httpHost}:${httpPort}: the port is in use or the address is not available (HTTP_HOST/HTTP_PORT)`));
+          reject(new StartupError('SOCKET_IN_USE', `cannot listen on ${httpHost}:${httpPort}: the port is in use or the address is not available (HTTP_HOST/HTTP_PORT)`));
           return;
         }
         this.#listenSocket = token;
@@ -148,7 +143,7 @@ export class HttpServer {
     };
     const isHead = method === 'HEAD';
     if (path === config.healthPath || path === config.readyPath) {
-      this.#answerProbe(res, state, path === config.healthPath);
+      this.#answerProbe(res, state, isHead, path === config.healthPath);
       return;
     }
     this.#inFlight++;
@@ -159,16 +154,16 @@ export class HttpServer {
     };
 
     if (this.#closing) {
-      finish(writeError(res, state, new BridgeError('SHUTTING_DOWN', 'server is shutting down'), [], true), null);
+      finish(writeError(res, state, new BridgeError('SHUTTING_DOWN', 'server is shutting down'), true), null);
       return;
     }
     if (headerBytes > config.maxHeaderSize) {
-      finish(writeError(res, state, new BridgeError('HEADERS_TOO_LARGE', 'request headers exceed MAX_HEADER_SIZE'), [], true), null);
+      finish(writeError(res, state, new BridgeError('HEADERS_TOO_LARGE', 'request headers exceed MAX_HEADER_SIZE'), true), null);
       return;
     }
     if (badLength || (chunked && contentLength !== -1)) {
       // RFC 9112 §6.3: a message with both, or an invalid length, cannot be framed safely.
-      finish(writeError(res, state, new BridgeError('BAD_REQUEST', 'invalid or conflicting Content-Length / Transfer-Encoding'), [], true), null);
+      finish(writeError(res, state, new BridgeError('BAD_REQUEST', 'invalid or conflicting Content-Length / Transfer-Encoding'), true), null);
       return;
     }
     if (contentLength > config.maxBodySize) {
@@ -177,7 +172,7 @@ export class HttpServer {
       // reads the 413 instead of a connection reset; a huge one gets the connection closed.
       const linger = contentLength <= LINGER_MAX_BYTES;
       if (linger) res.onData(discard);
-      finish(writeError(res, state, new BridgeError('BODY_TOO_LARGE', `body of ${contentLength} bytes exceeds MAX_BODY_SIZE`), [], !linger), null);
+      finish(writeError(res, state, new BridgeError('BODY_TOO_LARGE', `body of ${contentLength} bytes exceeds MAX_BODY_SIZE`), !linger), null);
       return;
     }
     // Files under public/ are served here, as nginx's try_files does; a miss is one Map lookup.
@@ -189,7 +184,7 @@ export class HttpServer {
         if (bodyDone) return;
         bodyDone = true;
         clearTimeout(bodyTimer);
-        finish(state.aborted ? 499 : writeError(res, state, new BridgeError('CLIENT_TIMEOUT', 'request body too slow'), [], true), null);
+        finish(state.aborted ? 499 : writeError(res, state, new BridgeError('CLIENT_TIMEOUT', 'request body too slow'), true), null);
       };
       const bodyTimer = setTimeout(giveUp, config.clientTimeoutMs);
       state.onAbort = giveUp;
@@ -208,7 +203,7 @@ export class HttpServer {
           const error = result.tooLarge
             ? new BridgeError('BODY_TOO_LARGE', 'body exceeds MAX_BODY_SIZE')
             : new BridgeError('BAD_REQUEST', 'body does not match its Content-Length');
-          finish(writeError(res, state, error, [], !result.tooLarge), null);
+          finish(writeError(res, state, error, !result.tooLarge), null);
           return;
         }
         void this.#dispatch(res, state, isHead, head, result.body, finish);
@@ -222,7 +217,7 @@ export class HttpServer {
    * Liveness: the front door runs. Readiness: at least one PHP worker can take a request.
    * Answered here, never by PHP, so a probe works even when every worker is busy or down.
    */
-  #answerProbe(res: Uws.HttpResponse, state: ResponseState, liveness: boolean): void {
+  #answerProbe(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, liveness: boolean): void {
     const workers = this.#deps.supervisor.readyCount;
     const ready = liveness || (workers > 0 && !this.#closing);
     const body = JSON.stringify({
@@ -232,9 +227,15 @@ export class HttpServer {
       waiting: this.#deps.scheduler.waiting,
       closing: this.#closing,
     });
-    writeResponse(res, state, false, ready ? 200 : 503, [['Content-Type', 'application/json'], ['Cache-Control', 'no-store']], new TextEncoder().encode(body));
+    const headers: HeaderPairs = [['Content-Type', 'application/json'], ['Cache-Control', 'no-store'], ...(ready ? [] : UNAVAILABLE_HEADERS)];
+    writeResponse(res, state, isHead, ready ? 200 : 503, headers, Buffer.from(body));
   }
 
+  /**
+   * The one path of a request to PHP: reserve a worker (or wait, bounded), send the request,
+   * let PhpResponseWriter write whatever comes back, then let the supervisor decide the
+   * worker's fate from how the exchange ended.
+   */
   async #dispatch(
     res: Uws.HttpResponse,
     state: ResponseState,
@@ -243,21 +244,29 @@ export class HttpServer {
     body: ArrayBuffer | null,
     finish: (status: number, worker: number | null) => void,
   ): Promise<void> {
-    const { scheduler, dispatcher, supervisor, config } = this.#deps;
-    let slot: WorkerSlot | null = null;
-    let timedOut = false;
+    const { scheduler, dispatcher, supervisor, config, log } = this.#deps;
+    let worker: PhpWorker | null = null;
+    let writer: PhpResponseWriter | null = null;
     let giveUpWait: (() => void) | null = null;
-    const timer = setTimeout(() => {
+    let timedOut = false;
+    const onTimeout = (): void => {
       timedOut = true;
-      giveUpWait?.();
-      if (slot !== null) supervisor.kill(slot.id, `request ${head.method} ${head.uri} ran past REQUEST_TIMEOUT`);
-      finish(writeError(res, state, new BridgeError('REQUEST_TIMEOUT', 'request timed out')), slot?.id ?? null);
-    }, config.requestTimeoutMs);
+      const error = new BridgeError('REQUEST_TIMEOUT', `request ${head.method} ${head.uri} ran past REQUEST_TIMEOUT`);
+      if (worker === null) {
+        giveUpWait?.();
+        finish(writeError(res, state, error), null);
+        return;
+      }
+      // The writer answers 504 (or cuts a stream already under way); the stuck worker goes.
+      writer?.onError(error);
+      supervisor.kill(worker, 'timeout', error.message);
+    };
+    let timer = setTimeout(onTimeout, config.requestTimeoutMs);
 
     const acquired = scheduler.acquire();
     if ('promise' in acquired) {
-      // Waiting in the queue: a client that leaves (or times out) gives up its place at once,
-      // so dead requests never hold queue room or a worker.
+      // Waiting in the queue: a client that leaves gives up its place at once, so dead
+      // requests never hold queue room or a worker.
       giveUpWait = acquired.cancel;
       state.onAbort = () => {
         acquired.cancel();
@@ -265,93 +274,46 @@ export class HttpServer {
         finish(499, null);
       };
       try {
-        slot = await acquired.promise;
+        worker = await acquired.promise;
       } catch (err) {
         clearTimeout(timer);
-        if (timedOut) return;
-        const error = toBridgeError(err);
-        finish(writeError(res, state, error, error.code === 'QUEUE_FULL' ? [['Retry-After', '1']] : []), null);
+        if (!timedOut) finish(writeError(res, state, toBridgeError(err)), null);
         return;
       } finally {
         state.onAbort = undefined;
         giveUpWait = null;
       }
     } else {
-      slot = acquired;
+      worker = acquired;
     }
     if (timedOut || state.aborted) {
       // Nobody is waiting for this answer any more: give the worker straight back.
       clearTimeout(timer);
-      scheduler.release(slot);
+      supervisor.giveBack(worker);
       if (!timedOut) finish(499, null);
       return;
     }
 
-    let result: PhpTaskResult;
-    try {
-      result = await dispatcher.run({ workerId: slot.id, socketPath: slot.socketPath, head, body });
-    } catch (err) {
-      result = { ok: false, error: toBridgeError(err).toData() };
-    }
-    clearTimeout(timer);
-    if (timedOut) return; // answered 504 and the worker is already being replaced
-    slot.served++;
-
-    if (!result.ok) {
-      const error = toBridgeError(result.error);
-      if (WORKER_BROKEN.has(error.code)) {
-        supervisor.kill(slot.id, error.message);
-      } else {
-        // An app error leaves the worker usable, unless it said it exits now (exit(), a fatal error).
-        scheduler.release(slot, result.stopping === true);
-      }
-      this.#deps.log.warn({ worker: slot.id, code: error.code, uri: head.uri }, error.message);
-      finish(state.aborted ? 499 : writeError(res, state, error), slot.id);
-      return;
-    }
-
-    const unsafe = findUnsafeHeader(result.headers);
-    if (unsafe !== null) {
-      const error = new BridgeError('BAD_RESPONSE_HEADER', `the app sent response header "${unsafe}" with an invalid name or a CR/LF in its value`);
-      this.#deps.log.warn({ worker: slot.id, uri: head.uri }, error.message);
-      if (result.stream === undefined) scheduler.release(slot, result.stopping);
-      else this.#drainAndRelease(slot, result.stream);
-      finish(writeError(res, state, error), slot.id);
-      return;
-    }
-
-    if (result.stream !== undefined) {
-      const streamSlot = slot;
-      pipeStream(res, state, isHead, result.status, result.headers, result.stream, config.requestTimeoutMs, (outcome) => {
-        if (outcome.ok) {
-          scheduler.release(streamSlot, outcome.stopping);
-        } else if (outcome.error.code === 'WORKER_APP_ERROR') {
-          scheduler.release(streamSlot, outcome.stopping === true);
-        } else {
-          supervisor.kill(streamSlot.id, `streamed response failed: ${outcome.error.message}`);
-        }
-        if (!outcome.ok) this.#deps.log.warn({ worker: streamSlot.id, code: outcome.error.code, uri: head.uri, bytes: outcome.bytes }, outcome.error.message);
-        finish(state.aborted ? 499 : result.status, streamSlot.id);
-      });
-      return;
-    }
-
-    scheduler.release(slot, result.stopping);
-    writeResponse(res, state, isHead, result.status, result.headers, result.body);
-    finish(state.aborted ? 499 : result.status, slot.id);
-  }
-
-  /** A stream we will not forward: let PHP finish (acknowledging everything), then free the worker. */
-  #drainAndRelease(slot: WorkerSlot, port: MessagePort): void {
-    port.postMessage({ t: 'cancel' } satisfies StreamControl);
-    port.on('message', (message: StreamMessage) => {
-      if (message.t === 'chunk') {
-        port.postMessage({ t: 'ack', n: message.data.byteLength } satisfies StreamControl);
-        return;
-      }
-      port.close();
-      if (message.t === 'end') this.#deps.scheduler.release(slot, message.stopping);
-      else this.#deps.supervisor.kill(slot.id, `stream failed while being discarded: ${message.error.message}`);
+    const served = worker;
+    writer = new PhpResponseWriter({
+      res,
+      state,
+      isHead,
+      bufferLimit: config.maxResponseBuffer,
+      onActivity: () => {
+        // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
+        clearTimeout(timer);
+        if (!timedOut) timer = setTimeout(onTimeout, config.requestTimeoutMs);
+      },
+      onDone: (status, error) => {
+        clearTimeout(timer);
+        if (error !== null) log.warn({ worker: served.id, code: error.code, uri: head.uri }, error.message);
+        finish(status, served.id);
+      },
     });
+    const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, writer);
+    clearTimeout(timer);
+    if (!writer.finished) writer.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
+    supervisor.settle(served, outcome);
   }
 }

@@ -17,6 +17,7 @@ import type { HeaderPairs } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
 import { statusLine, writeResponse, type ResponseState } from './respond.js';
 import { isInside, isServablePath, StaticIndex, type StaticEntry, type StaticIndexOptions } from './static-cache.js';
+import { BodyWriter } from './body-writer.js';
 import type { Uws } from './uws.js';
 
 /** Files up to this size are read whole and sent with one `end`. */
@@ -308,18 +309,14 @@ export class StaticFiles {
     return real === indexed || isInside(this.#index.root, real);
   }
 
-  /** Streams [plan.start, plan.end) with tryEnd, reading the next chunk only once uWS took the last. */
+  /** Streams [plan.start, plan.end), reading the next chunk only once uWS took the last. */
   #stream(res: Uws.HttpResponse, state: ResponseState, fh: FileHandle, plan: ResponsePlan, entry: StaticEntry): Promise<number> {
     const total = plan.end - plan.start;
     return new Promise<number>((resolve) => {
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK, total));
       let position = plan.start;
       let headersSent = false;
-      /** The chunk uWS did not fully take, and the write offset it started at. */
-      let pending: Buffer | null = null;
-      let pendingOffset = 0;
       let settled = false;
-
       const settle = (status: number): void => {
         if (settled) return;
         settled = true;
@@ -327,36 +324,17 @@ export class StaticFiles {
         resolve(status);
       };
       state.onAbort = () => settle(499);
-
-      /** Inside a cork: hands a chunk to uWS. False when it pushed back (wait for onWritable). */
-      const send = (chunk: Buffer): boolean => {
-        const offset = res.getWriteOffset();
-        const [ok, responded] = res.tryEnd(chunk, total);
-        if (responded) {
-          state.done = true;
-          settle(plan.status);
-          return true;
-        }
-        if (!ok) {
-          pending = chunk;
-          pendingOffset = offset;
-        }
-        return ok;
-      };
+      const writer = new BodyWriter(res, state, total, () => void pump());
 
       /** The file shrank or failed mid-body: cut the connection rather than pass off a short body as whole. */
       const cut = (reason: string): void => {
         this.#log.warn({ file: entry.file, sent: position - plan.start, total }, `static files: ${reason}`);
-        const status = headersSent ? plan.status : 500;
-        if (!headersSent && !state.aborted && !state.done) {
+        if (!headersSent) {
           settle(this.#answer(res, state, false, 500));
           return;
         }
-        settle(status);
-        if (!state.aborted && !state.done) {
-          state.done = true;
-          res.close();
-        }
+        writer.abort();
+        settle(plan.status);
       };
 
       const pump = async (): Promise<void> => {
@@ -381,30 +359,15 @@ export class StaticFiles {
               res.writeStatus(statusLine(plan.status));
               for (const [name, value] of plan.headers) res.writeHeader(name, value);
             }
-            ok = send(buffer.subarray(0, bytesRead));
+            ok = writer.write(buffer.subarray(0, bytesRead));
           });
-          if (!ok) return; // onWritable resumes
+          if (writer.complete) {
+            settle(plan.status);
+            return;
+          }
+          if (!ok) return; // the writer's drain resumes the pump (the buffer is not reused until then)
         }
       };
-
-      res.onWritable((offset) => {
-        if (settled || pending === null) return true;
-        const rest = pending.subarray(offset - pendingOffset);
-        let ok = true;
-        res.cork(() => {
-          const [taken, responded] = res.tryEnd(rest, total);
-          ok = taken;
-          if (responded) {
-            state.done = true;
-            settle(plan.status);
-          }
-        });
-        if (settled) return true;
-        if (!ok) return false;
-        pending = null;
-        void pump();
-        return true;
-      });
 
       void pump();
     });

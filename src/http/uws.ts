@@ -7,7 +7,7 @@
  * this platform and Node ABI ourselves, and fail with a message that says what to do.
  */
 import { createRequire } from 'node:module';
-import { BridgeError } from '../errors.js';
+import { StartupError } from '../errors.js';
 
 export type * as Uws from 'uWebSockets.js';
 import type * as UwsModule from 'uWebSockets.js';
@@ -22,7 +22,7 @@ export function nativeBinaryName(): string {
 export function loadNativeUws(env: NodeJS.ProcessEnv = process.env): typeof UwsModule {
   const fallback = env['UWS_USE_FALLBACK'];
   if (fallback !== undefined && fallback !== '' && fallback !== '0' && fallback.toLowerCase() !== 'false') {
-    throw new BridgeError(
+    throw new StartupError(
       'UWS_NOT_NATIVE',
       `UWS_USE_FALLBACK=${fallback} asks uWebSockets.js for its slow pure-Node fallback; this server only runs on the native binary. Unset UWS_USE_FALLBACK.`,
     );
@@ -32,7 +32,7 @@ export function loadNativeUws(env: NodeJS.ProcessEnv = process.env): typeof UwsM
   try {
     return require(binary) as typeof UwsModule;
   } catch (err) {
-    throw new BridgeError(
+    throw new StartupError(
       'UWS_NOT_NATIVE',
       `the native uWebSockets.js binary ${nativeBinaryName()} could not be loaded (${(err as Error).message.split('\n')[0]}). ` +
         `It needs Linux/macOS/Windows on x64 or arm64 with Node ${process.versions.node} (ABI ${process.versions.modules}) and glibc >= 2.36 on Linux. ` +

@@ -1,10 +1,17 @@
 /**
  * One Unix-socket connection to one PHP worker process. Owned by a single thread; carries one
- * request at a time (the main thread's scheduler never gives a busy PHP worker a second request).
+ * exchange at a time (the main thread's scheduler never gives a busy PHP worker a second request).
  *
- * Every frame is checked against the request in flight: a wrong id, an unexpected type or a
- * malformed frame closes the connection for good, so bytes meant for one client can never be
- * read as another's response.
+ * A response reaches its consumer the one way every response takes, buffered or streamed: the
+ * `ResponseHandler` events (head, body chunks, end or error), as undici's dispatcher handlers do.
+ * Buffering a whole body is one such consumer (src/pool/buffered-response.ts), writing to the
+ * client another (src/http/php-response.ts).
+ *
+ * Every frame is checked against the exchange in flight: a wrong id, an unexpected type or a
+ * malformed frame closes the connection for good (outcome `broken`), so bytes meant for one
+ * client can never be read as another's response. A consumer that throws is a bug on our side,
+ * not the worker's: the exchange is failed with INTERNAL, the rest of its frames are read and
+ * dropped, and the worker stays in service.
  */
 import { connect, type Socket } from 'node:net';
 import { BridgeError, FrameError, WorkerAppError } from '../errors.js';
@@ -12,45 +19,59 @@ import { FrameFlags, FrameType, frameTypeName, encodeFrame, type Frame } from '.
 import { FrameReader } from '../codec/reader.js';
 import { decodeHello, decodePong, decodeResponseHead, decodeWorkerError, encodeRequest, type HeaderPairs, type Pong, type RequestHead } from '../codec/messages.js';
 
-export interface PhpResponse {
+export interface ResponseHeadInfo {
   status: number;
   headers: HeaderPairs;
-  /** A standalone ArrayBuffer (safe to transfer to another thread). */
-  body: ArrayBuffer;
-  /** The PHP worker exits after this response (recycling); do not give it more work. */
-  stopping: boolean;
+  /** PHP streams this body (StreamedResponse, downloads, SSE): write it as it comes. */
+  streamed: boolean;
 }
 
-/** Receives a streamed response's body as PHP produces it. */
-export interface StreamHandlers {
-  onChunk(chunk: Buffer): void;
-  /** The response ended normally; `stopping`: the worker exits now. */
-  onEnd(stopping: boolean): void;
-  /** The connection failed mid-stream (the worker crashed or sent a bad frame). */
+/** Backpressure and cancellation, from the consumer back to whoever reads the PHP socket. */
+export interface FlowControl {
+  /** Stop reading: PHP's writes block, so a slow client slows the producer. */
+  pause(): void;
+  resume(): void;
+  /** The client left: ask PHP to stop producing (a streamed response's producer gets an exception). */
+  cancel(): void;
+}
+
+/** Receives one response. Exactly one of `onEnd` / `onError` ends it. */
+export interface ResponseHandler {
+  onHead(head: ResponseHeadInfo, flow: FlowControl): void;
+  /** A view into the socket's read buffer: keep a reference or copy it, never mutate it. */
+  onBody(chunk: Buffer): void;
+  onEnd(): void;
+  /** The app failed (WORKER_APP_ERROR), the worker broke, or a consumer threw (INTERNAL). */
   onError(err: BridgeError): void;
 }
 
-/** What `request` resolves with when PHP streams: the body goes to the handlers instead. */
-export interface PhpStreamStarted {
-  streamed: true;
-  status: number;
-  headers: HeaderPairs;
-}
+/**
+ * How an exchange left the PHP worker: `done` — its connection is in step and the worker can
+ * take the next request (unless `stopping`: it announced it exits now); `broken` — the
+ * connection failed or the worker broke the protocol; `lost` — our side dropped the connection
+ * (a Node bug, or a shutdown): the worker itself is fine.
+ */
+export type ExchangeOutcome = { kind: 'done'; stopping: boolean } | { kind: 'broken'; error: BridgeError } | { kind: 'lost'; error: BridgeError };
 
-export type StreamOpener = (start: PhpStreamStarted) => StreamHandlers;
-
-interface Pending {
+interface RequestExchange {
+  kind: 'request';
   id: number;
-  kind: 'request' | 'ping';
-  resolve: (value: PhpResponse | PhpStreamStarted | Pong) => void;
-  reject: (err: BridgeError) => void;
-  head: { status: number; headers: HeaderPairs } | null;
-  chunks: Buffer[];
-  size: number;
-  openStream: StreamOpener | null;
-  stream: StreamHandlers | null;
+  handler: ResponseHandler;
+  settle: (outcome: ExchangeOutcome) => void;
+  headSeen: boolean;
+  /** A consumer threw: the response's remaining frames are dropped. */
+  abandoned: boolean;
   cancelled: boolean;
 }
+
+interface PingExchange {
+  kind: 'ping';
+  id: number;
+  resolve: (pong: Pong) => void;
+  reject: (err: BridgeError) => void;
+}
+
+type Exchange = RequestExchange | PingExchange;
 
 /** The HELLO protocol number this server speaks (FRAME.md). */
 const PROTOCOL_VERSION = 1;
@@ -60,9 +81,14 @@ export class PhpConnection {
   #socket: Socket;
   #reader: FrameReader;
   #nextId = 1;
-  #pending: Pending | null = null;
+  #exchange: Exchange | null = null;
   #closed: BridgeError | null = null;
   #onClose: (() => void) | null = null;
+  readonly #flow: FlowControl = {
+    pause: () => this.#socket.pause(),
+    resume: () => this.#socket.resume(),
+    cancel: () => this.#cancel(),
+  };
 
   private constructor(socketPath: string, socket: Socket, maxPayload: number) {
     this.socketPath = socketPath;
@@ -92,34 +118,36 @@ export class PhpConnection {
       );
       socket.on('error', (err) => {
         if (!settled) fail(new BridgeError('WORKER_CONNECT_FAILED', `cannot connect to the PHP worker at ${socketPath}: ${err.message}`, { cause: err }));
-        else conn.#fail(new BridgeError('WORKER_CRASHED', `connection to the PHP worker failed: ${err.message}`, { cause: err }));
+        else conn.#fail(new BridgeError('WORKER_CRASHED', `connection to the PHP worker failed: ${err.message}`, { cause: err }), 'broken');
       });
       socket.on('close', () => {
         if (!settled) fail(new BridgeError('WORKER_CONNECT_FAILED', `the PHP worker at ${socketPath} closed the connection before HELLO`));
-        else conn.#fail(new BridgeError('WORKER_CRASHED', 'the PHP worker closed the connection (it exited or crashed)'));
+        else conn.#fail(new BridgeError('WORKER_CRASHED', 'the PHP worker closed the connection (it exited or crashed)'), 'broken');
       });
       socket.on('data', (chunk: Buffer) => {
         try {
           conn.#reader.push(chunk, (frame) => {
-            if (!settled) {
-              if (frame.type !== FrameType.HELLO) {
-                throw new FrameError('FRAME_UNEXPECTED', `expected HELLO, got ${frameTypeName(frame.type)}`);
-              }
-              const hello = decodeHello(frame.payload);
-              if (hello.protocol !== PROTOCOL_VERSION) {
-                throw new FrameError('FRAME_BAD_VERSION', `the PHP worker at ${socketPath} speaks protocol ${hello.protocol}; this server speaks ${PROTOCOL_VERSION} (php/ and the server come from different versions)`);
-              }
-              settled = true;
-              clearTimeout(timer);
-              resolve(conn);
+            if (settled) {
+              conn.#onFrame(frame);
               return;
             }
-            conn.#onFrame(frame);
+            if (frame.type !== FrameType.HELLO) {
+              throw new FrameError('FRAME_UNEXPECTED', `expected HELLO, got ${frameTypeName(frame.type)}`);
+            }
+            const hello = decodeHello(frame.payload);
+            if (hello.protocol !== PROTOCOL_VERSION) {
+              throw new FrameError('FRAME_BAD_VERSION', `the PHP worker at ${socketPath} speaks protocol ${hello.protocol}; this server speaks ${PROTOCOL_VERSION} (php/ and the server come from different versions)`);
+            }
+            settled = true;
+            clearTimeout(timer);
+            resolve(conn);
           });
         } catch (err) {
-          const error = err instanceof BridgeError ? err : new FrameError('FRAME_BAD_PAYLOAD', String(err));
+          // Consumers' exceptions are caught where they are called (#deliver): what arrives here
+          // is the codec's verdict on the worker's bytes, or a bug in this file.
+          const error = err instanceof BridgeError ? err : new BridgeError('INTERNAL', `PHP connection: ${String((err as Error)?.stack ?? err)}`, { cause: err });
           if (!settled) fail(error);
-          else conn.#fail(error);
+          else conn.#fail(error, err instanceof BridgeError ? 'broken' : 'lost');
         }
       });
     });
@@ -134,143 +162,144 @@ export class PhpConnection {
   }
 
   /**
-   * Sends one request (head + whole body). Resolves with the whole response, or, when PHP
-   * streams and `openStream` is given, with PhpStreamStarted once the head arrives; the body then
-   * goes to the handlers `openStream` returns, and the connection stays busy until its END.
+   * Sends one request (head + whole body, one write) and feeds the response to `handler`.
+   * Resolves when the exchange is over on the PHP side, with what that means for the worker.
+   * Never rejects.
    */
-  request(head: RequestHead, body: Uint8Array | null, openStream?: StreamOpener): Promise<PhpResponse | PhpStreamStarted> {
-    return this.#start('request', (id) => encodeRequest(id, head, body), openStream ?? null) as Promise<PhpResponse | PhpStreamStarted>;
-  }
-
-  ping(): Promise<Pong> {
-    return this.#start('ping', (id) => encodeFrame(FrameType.PING, FrameFlags.NONE, id), null) as Promise<Pong>;
-  }
-
-  /** Backpressure from the client: stop reading, so PHP's writes block. */
-  pauseReading(): void {
-    this.#socket.pause();
-  }
-
-  resumeReading(): void {
-    this.#socket.resume();
-  }
-
-  /** The client of the streaming request went away: ask PHP to stop producing. */
-  cancel(): void {
-    const pending = this.#pending;
-    if (pending === null || pending.cancelled || this.#closed) return;
-    pending.cancelled = true;
-    this.#socket.write(encodeFrame(FrameType.CANCEL, FrameFlags.NONE, pending.id));
-    this.#socket.resume();
-  }
-
-  close(): void {
-    this.#fail(new BridgeError('WORKER_CRASHED', 'connection closed by the bridge'));
-  }
-
-  #start(kind: Pending['kind'], encode: (id: number) => Buffer, openStream: StreamOpener | null): Promise<PhpResponse | PhpStreamStarted | Pong> {
-    if (this.#closed) return Promise.reject(this.#closed);
-    if (this.#pending) return Promise.reject(new BridgeError('INTERNAL', 'PHP connection already has a request in flight'));
-    const id = this.#nextId;
-    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
-    return new Promise((resolve, reject) => {
-      this.#pending = { id, kind, resolve, reject, head: null, chunks: [], size: 0, openStream, stream: null, cancelled: false };
-      this.#socket.write(encode(id));
+  exchange(head: RequestHead, body: Uint8Array | null, handler: ResponseHandler): Promise<ExchangeOutcome> {
+    if (this.#closed) {
+      const error = this.#closed;
+      deliver(() => handler.onError(error));
+      return Promise.resolve({ kind: 'broken', error });
+    }
+    if (this.#exchange) {
+      const error = new BridgeError('INTERNAL', 'PHP connection already has an exchange in flight');
+      deliver(() => handler.onError(error));
+      return Promise.resolve({ kind: 'lost', error });
+    }
+    const id = this.#takeId();
+    return new Promise((settle) => {
+      this.#exchange = { kind: 'request', id, handler, settle, headSeen: false, abandoned: false, cancelled: false };
+      this.#socket.write(encodeRequest(id, head, body));
     });
   }
 
+  ping(): Promise<Pong> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    if (this.#exchange) return Promise.reject(new BridgeError('INTERNAL', 'PHP connection already has an exchange in flight'));
+    const id = this.#takeId();
+    return new Promise((resolve, reject) => {
+      this.#exchange = { kind: 'ping', id, resolve, reject };
+      this.#socket.write(encodeFrame(FrameType.PING, FrameFlags.NONE, id));
+    });
+  }
+
+  /** Closes the connection from our side (the worker is being retired, or we shut down). */
+  close(): void {
+    this.#fail(new BridgeError('WORKER_CRASHED', 'connection closed by the bridge'), 'lost');
+  }
+
+  #takeId(): number {
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+    return id;
+  }
+
+  #cancel(): void {
+    const exchange = this.#exchange;
+    if (exchange?.kind !== 'request' || exchange.cancelled || this.#closed) return;
+    exchange.cancelled = true;
+    this.#socket.write(encodeFrame(FrameType.CANCEL, FrameFlags.NONE, exchange.id));
+    this.#socket.resume();
+  }
+
   #onFrame(frame: Frame): void {
-    const pending = this.#pending;
-    if (pending === null) {
+    const exchange = this.#exchange;
+    if (exchange === null) {
       throw new FrameError('FRAME_UNEXPECTED', `${frameTypeName(frame.type)} frame arrived while no request was in flight`);
     }
-    if (frame.id !== pending.id) {
-      throw new FrameError('FRAME_WRONG_REQUEST_ID', `${frameTypeName(frame.type)} frame for request ${frame.id}, but request ${pending.id} is in flight`);
+    if (frame.id !== exchange.id) {
+      throw new FrameError('FRAME_WRONG_REQUEST_ID', `${frameTypeName(frame.type)} frame for request ${frame.id}, but request ${exchange.id} is in flight`);
     }
     const end = (frame.flags & FrameFlags.END) !== 0;
     const stopping = (frame.flags & FrameFlags.WORKER_STOPPING) !== 0;
 
+    if (exchange.kind === 'ping') {
+      if (frame.type !== FrameType.PONG) throw new FrameError('FRAME_UNEXPECTED', `unexpected ${frameTypeName(frame.type)} frame for a ping`);
+      this.#exchange = null;
+      exchange.resolve(decodePong(frame.payload));
+      return;
+    }
+
     switch (frame.type) {
-      case FrameType.PONG:
-        if (pending.kind !== 'ping') break;
-        this.#pending = null;
-        pending.resolve(decodePong(frame.payload));
-        return;
       case FrameType.ERROR: {
         const info = decodeWorkerError(frame.payload);
-        this.#pending = null;
-        const error = new WorkerAppError(`PHP worker error ${info.code}: ${info.message}`, stopping);
-        if (pending.stream) {
-          // The head is already on its way to the client: the stream simply ends early.
-          pending.stream.onError(error);
-        } else {
-          pending.reject(error);
-        }
-        if (stopping) this.#retire();
+        this.#settle(exchange, stopping, new WorkerAppError(`PHP worker error ${info.code}: ${info.message}`, stopping));
         return;
       }
       case FrameType.RESPONSE_HEAD: {
-        if (pending.kind !== 'request' || pending.head !== null) break;
+        if (exchange.headSeen) break;
         const head = decodeResponseHead(frame.payload);
-        pending.head = head;
-        if (head.stream === true && pending.openStream !== null && !end) {
-          const start: PhpStreamStarted = { streamed: true, status: head.status, headers: head.headers };
-          pending.stream = pending.openStream(start);
-          pending.resolve(start);
-          return;
-        }
-        if (end) this.#finish(pending, stopping);
+        exchange.headSeen = true;
+        this.#deliver(exchange, (h) => h.onHead({ status: head.status, headers: head.headers, streamed: head.stream === true && !end }, this.#flow));
+        if (end) this.#settle(exchange, stopping, null);
         return;
       }
       case FrameType.RESPONSE_BODY:
-        if (pending.kind !== 'request' || pending.head === null) break;
-        if (pending.stream !== null) {
-          if (frame.payload.byteLength > 0) pending.stream.onChunk(frame.payload);
-          if (end) {
-            this.#pending = null;
-            pending.stream.onEnd(stopping);
-            if (stopping) this.#retire();
-          }
-          return;
-        }
-        if (frame.payload.byteLength > 0) {
-          // Payloads may be views of the socket's chunk: keep a reference now, copy once at the end.
-          pending.chunks.push(frame.payload);
-          pending.size += frame.payload.byteLength;
-        }
-        if (end) this.#finish(pending, stopping);
+        if (!exchange.headSeen) break;
+        if (frame.payload.byteLength > 0) this.#deliver(exchange, (h) => h.onBody(frame.payload));
+        if (end) this.#settle(exchange, stopping, null);
         return;
     }
-    throw new FrameError('FRAME_UNEXPECTED', `unexpected ${frameTypeName(frame.type)} frame for a ${pending.kind}`);
+    throw new FrameError('FRAME_UNEXPECTED', `unexpected ${frameTypeName(frame.type)} frame for a request`);
   }
 
-  #finish(pending: Pending, stopping: boolean): void {
-    // One fresh ArrayBuffer that nothing else shares, so it can be transferred, not cloned.
-    const body = new ArrayBuffer(pending.size);
-    const view = new Uint8Array(body);
-    let offset = 0;
-    for (const chunk of pending.chunks) {
-      view.set(chunk, offset);
-      offset += chunk.byteLength;
+  /** Calls the consumer; if it throws, the exchange is failed with INTERNAL and its rest dropped. */
+  #deliver(exchange: RequestExchange, call: (handler: ResponseHandler) => void): void {
+    if (exchange.abandoned) return;
+    try {
+      call(exchange.handler);
+    } catch (err) {
+      exchange.abandoned = true;
+      // Keep reading: the rest of this response must be consumed for the connection to stay in step.
+      this.#socket.resume();
+      const error = new BridgeError('INTERNAL', `response consumer failed: ${String((err as Error)?.stack ?? err)}`, { cause: err });
+      deliver(() => exchange.handler.onError(error));
     }
-    this.#pending = null;
-    pending.resolve({ status: pending.head!.status, headers: pending.head!.headers, body, stopping });
-    if (stopping) this.#retire();
   }
 
-  /** The worker said it exits after this response: never reuse this connection. */
-  #retire(): void {
-    this.#fail(new BridgeError('WORKER_CRASHED', 'the PHP worker is stopping (recycled)'));
+  /** The exchange ended on the PHP side (END, or an ERROR frame). */
+  #settle(exchange: RequestExchange, stopping: boolean, error: BridgeError | null): void {
+    this.#exchange = null;
+    if (error === null) this.#deliver(exchange, (h) => h.onEnd());
+    else this.#deliver(exchange, (h) => h.onError(error));
+    if (exchange.cancelled || exchange.abandoned) this.#socket.resume();
+    exchange.settle({ kind: 'done', stopping });
+    // The worker exits after this response (recycling): this connection has no future.
+    if (stopping) this.#fail(new BridgeError('WORKER_CRASHED', 'the PHP worker is stopping (recycled)'), 'lost');
   }
 
-  #fail(err: BridgeError): void {
+  #fail(err: BridgeError, kind: 'broken' | 'lost'): void {
     if (this.#closed) return;
     this.#closed = err;
     this.#socket.destroy();
-    const pending = this.#pending;
-    this.#pending = null;
-    if (pending?.stream) pending.stream.onError(err);
-    else pending?.reject(err);
+    const exchange = this.#exchange;
+    this.#exchange = null;
+    if (exchange?.kind === 'ping') {
+      exchange.reject(err);
+    } else if (exchange) {
+      this.#deliver(exchange, (h) => h.onError(err));
+      exchange.settle(kind === 'broken' ? { kind: 'broken', error: err } : { kind: 'lost', error: err });
+    }
     this.#onClose?.();
+  }
+}
+
+/** Calls a consumer whose own failure nothing can report any further. */
+function deliver(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // The consumer failed while being told of a failure: the exchange is over either way.
   }
 }

@@ -5,7 +5,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { BridgeError } from '../errors.js';
+import { StartupError } from '../errors.js';
 
 /** Resolves true when a process accepts connections on `path`. */
 export function isSocketLive(path: string, timeoutMs = 500): Promise<boolean> {
@@ -34,15 +34,15 @@ export async function claimSocketPath(path: string, owner: string): Promise<void
     return; // nothing there
   }
   if (!stat.isSocket()) {
-    throw new BridgeError('SOCKET_UNUSABLE', `${path} exists and is not a socket; refusing to remove it (check ${owner})`);
+    throw new StartupError('SOCKET_UNUSABLE', `${path} exists and is not a socket; refusing to remove it (check ${owner})`);
   }
   if (await isSocketLive(path)) {
-    throw new BridgeError('SOCKET_IN_USE', `${path} is in use by a running process: another server is already running with ${owner}=${path}. Stop it first, or choose another ${owner}.`);
+    throw new StartupError('SOCKET_IN_USE', `${path} is in use by a running process: another server is already running with ${owner}=${path}. Stop it first, or choose another ${owner}.`);
   }
   try {
     unlinkSync(path);
   } catch (err) {
-    throw new BridgeError('SOCKET_UNUSABLE', `cannot remove the stale socket ${path}: ${(err as Error).message}`, { cause: err });
+    throw new StartupError('SOCKET_UNUSABLE', `cannot remove the stale socket ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -71,10 +71,10 @@ export function prepareWorkerSocketDir(base: string): string {
     return dir;
   }
   if (!stat.isDirectory() || stat.isSymbolicLink()) {
-    throw new BridgeError('SOCKET_UNUSABLE', `${dir} exists and is not a directory; refusing to use it for worker sockets (check SOCKET_PATH)`);
+    throw new StartupError('SOCKET_UNUSABLE', `${dir} exists and is not a directory; refusing to use it for worker sockets (check SOCKET_PATH)`);
   }
   if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
-    throw new BridgeError('SOCKET_UNUSABLE', `${dir} belongs to another user (uid ${stat.uid}); refusing to put worker sockets there (check SOCKET_PATH)`);
+    throw new StartupError('SOCKET_UNUSABLE', `${dir} belongs to another user (uid ${stat.uid}); refusing to put worker sockets there (check SOCKET_PATH)`);
   }
   if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   return dir;
@@ -108,7 +108,7 @@ export function removeWorkerSocketDir(base: string): void {
 export function applySocketGroup(path: string, group: string): void {
   const gid = /^\d+$/.test(group) ? Number(group) : lookupGroup(group);
   if (gid === null) {
-    throw new BridgeError('SOCKET_UNUSABLE', `SOCKET_GROUP "${group}" is not a group on this machine (not in /etc/group)`);
+    throw new StartupError('SOCKET_UNUSABLE', `SOCKET_GROUP "${group}" is not a group on this machine (not in /etc/group)`);
   }
   chownSync(path, -1, gid);
   chmodSync(path, 0o660);

@@ -1,14 +1,19 @@
 /**
- * Keeps the right number of PHP workers alive: SOCKET_POOL_MIN at rest, up to SOCKET_POOL_MAX
- * while requests wait, replaced when they crash, exit or are recycled, retried with backoff when
- * they cannot boot, pinged while idle, and stopped on shutdown.
+ * Keeps the right number of PHP workers alive and decides each one's fate: SOCKET_POOL_MIN at
+ * rest, up to SOCKET_POOL_MAX while requests wait, replaced when they crash, exit or are
+ * recycled, retried with backoff when they cannot boot, pinged while idle, and stopped on
+ * shutdown. Every worker is one PhpWorker record (src/pool/php-worker.ts) in one map here;
+ * `settle` is the one place that turns the end of a request into release, retire or kill.
  */
+import type { ChildProcess } from 'node:child_process';
 import { BridgeError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { ExchangeOutcome } from '../pool/connection.js';
 import { ConnectionTable } from '../pool/connection-table.js';
-import type { WorkerScheduler, WorkerSlot } from '../pool/scheduler.js';
-import { spawnPhpWorker, workerCommand, type SpawnedWorker } from './php-process.js';
+import { PhpWorker, type LeaveReason } from '../pool/php-worker.js';
+import type { WorkerScheduler } from '../pool/scheduler.js';
+import { spawnPhpWorker, workerCommand } from './php-process.js';
 import { claimSocketPath, listWorkerSockets, prepareWorkerSocketDir, removeQuietly, removeWorkerSocketDir, workerSocketPath } from './socket-files.js';
 
 /** Booting Laravel is CPU-heavy: starting many at once on a small machine slows all of them. */
@@ -16,19 +21,21 @@ const MAX_CONCURRENT_BOOTS = 2;
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 
-interface WorkerRecord {
-  spawned: SpawnedWorker;
-  state: 'booting' | 'ready' | 'stopping';
-  slot: WorkerSlot | null;
-  /** Send SIGTERM once its current request is done (reload, idle shrink, memory recycle). */
-  retire: boolean;
+export interface WorkerStatus {
+  id: number;
+  pid: number | null;
+  state: PhpWorker['state'];
+  served: number;
+  ageMs: number;
+  leaveReason: LeaveReason | null;
 }
 
 export class Supervisor {
   readonly #config: Config;
   readonly #scheduler: WorkerScheduler;
   readonly #log: Logger;
-  readonly #workers = new Map<number, WorkerRecord>();
+  readonly #workers = new Map<number, PhpWorker>();
+  readonly #processes = new Map<number, ChildProcess>();
   readonly #healthConnections: ConnectionTable;
   #nextId = 1;
   #bootFailures = 0;
@@ -44,19 +51,18 @@ export class Supervisor {
     this.#log = log.child({ component: 'supervisor' });
     this.#healthConnections = new ConnectionTable(config.connectTimeoutMs);
     scheduler.on('pressure', () => this.#grow());
-    scheduler.on('removed', (slot) => this.#onSlotRemoved(slot));
   }
 
   /** Workers that are serving or about to (not the ones on their way out). */
   get liveCount(): number {
     let n = 0;
-    for (const record of this.#workers.values()) if (record.state !== 'stopping') n++;
+    for (const worker of this.#workers.values()) if (worker.live) n++;
     return n;
   }
 
   get readyCount(): number {
     let n = 0;
-    for (const record of this.#workers.values()) if (record.state === 'ready') n++;
+    for (const worker of this.#workers.values()) if (worker.ready) n++;
     return n;
   }
 
@@ -73,8 +79,8 @@ export class Supervisor {
     );
     const first: Promise<number>[] = [];
     for (let i = 0; i < this.#config.poolMin; i++) {
-      const spawned = this.#spawn();
-      if (spawned) first.push(spawned.ready);
+      const ready = this.#spawn();
+      if (ready) first.push(ready);
     }
     // Serve as soon as one worker is up; the others join the pool as they finish booting.
     await Promise.any(first).catch(() => {
@@ -84,19 +90,46 @@ export class Supervisor {
     this.#maintenanceTimer = setInterval(() => this.#shrinkIdle(), Math.min(5_000, this.#config.poolIdleTimeoutMs));
     this.#maintenanceTimer.unref();
     if (this.#config.healthCheckIntervalMs > 0) {
-      this.#healthTimer = setInterval(() => void this.#healthCheck(), this.#config.healthCheckIntervalMs);
+      this.#healthTimer = setInterval(() => void this.healthCheck(), this.#config.healthCheckIntervalMs);
       this.#healthTimer.unref();
     }
   }
 
-  /** Kills a worker at once (its request overran REQUEST_TIMEOUT, or it misbehaved). */
-  kill(id: number, reason: string): void {
-    const record = this.#workers.get(id);
-    if (record === undefined) return;
-    this.#log.warn({ worker: id, pid: record.spawned.child.pid, reason }, 'killing PHP worker');
-    record.state = 'stopping';
-    this.#scheduler.remove(id);
-    record.spawned.child.kill('SIGKILL');
+  /**
+   * A request on `worker` is over on the PHP side: the one place that decides what happens to
+   * the worker next. In step and not stopping: back to the pool (or, if it was retired
+   * meanwhile, stopped now). Broken: killed and replaced. Said it stops: left to exit.
+   */
+  settle(worker: PhpWorker, outcome: ExchangeOutcome): void {
+    if (worker.state !== 'busy' && worker.state !== 'draining') return; // already killed or gone
+    worker.served++;
+    if (outcome.kind === 'broken') {
+      this.kill(worker, 'broken', outcome.error.message);
+      return;
+    }
+    if (outcome.kind === 'done' && outcome.stopping) {
+      // It recycles itself (MAX_REQUESTS, its memory limit, exit() or a fatal error): it exits now.
+      this.#leave(worker, worker.leaveReason ?? 'max-requests');
+      return;
+    }
+    if (outcome.kind === 'lost') {
+      this.#log.warn({ worker: worker.id, code: outcome.error.code }, `request lost on our side; the PHP worker stays: ${outcome.error.message}`);
+    }
+    this.giveBack(worker);
+  }
+
+  /** A worker reserved for a request that no longer needs it (or whose request is over). */
+  giveBack(worker: PhpWorker): void {
+    if (worker.state === 'draining') this.#stopProcess(worker, 'SIGTERM');
+    else if (worker.state === 'busy') this.#scheduler.offer(worker);
+  }
+
+  /** Kills a worker at once (its request overran REQUEST_TIMEOUT, or it broke the protocol). */
+  kill(worker: PhpWorker, reason: LeaveReason, detail: string): void {
+    if (worker.state === 'stopping' || worker.state === 'exited') return;
+    this.#log.warn({ worker: worker.id, pid: worker.pid, leave: reason, reason: detail }, 'killing PHP worker');
+    this.#leave(worker, reason);
+    this.#stopProcess(worker, 'SIGKILL');
   }
 
   /**
@@ -108,20 +141,20 @@ export class Supervisor {
   async reload(): Promise<{ replaced: number }> {
     if (this.#reloading) return this.#reloading;
     const run = async (): Promise<{ replaced: number }> => {
-      const old = [...this.#workers.values()].filter((record) => record.state !== 'stopping');
+      const old = [...this.#workers.values()].filter((worker) => worker.live);
       this.#log.info({ workers: old.length }, 'reload: replacing PHP workers one by one');
       let replaced = 0;
-      for (const record of old) {
+      for (const worker of old) {
         if (this.#stopping) break;
         const fresh = this.#spawn();
         if (fresh === null) break;
         try {
-          await fresh.ready;
+          await fresh;
         } catch (err) {
           this.#log.error(`reload stopped: a new PHP worker failed to start (${(err as Error).message}); the old workers keep serving`);
-          throw new BridgeError('INTERNAL', `reload failed: ${(err as Error).message}`);
+          throw new Error(`reload failed: ${(err as Error).message}`);
         }
-        this.#retire(record.spawned.id);
+        this.retire(worker, 'reload');
         replaced++;
       }
       this.#log.info({ replaced }, 'reload: done');
@@ -133,29 +166,40 @@ export class Supervisor {
     return this.#reloading;
   }
 
-  /** Takes a worker out of rotation and stops it once it is idle. */
-  #retire(id: number): void {
-    const record = this.#workers.get(id);
-    if (record === undefined) return;
-    record.retire = true;
-    const wasBooting = record.state === 'booting';
-    // No longer counted as live from now on, even while it finishes its current request.
-    record.state = 'stopping';
-    if (wasBooting) {
-      record.spawned.child.kill('SIGTERM');
-      return;
+  /** Takes a worker out of rotation: stopped now if idle or booting, else once its request ends. */
+  retire(worker: PhpWorker, reason: LeaveReason): void {
+    switch (worker.state) {
+      case 'busy':
+        worker.leaveReason = reason;
+        worker.moveTo('draining');
+        this.#reconcile();
+        return;
+      case 'idle':
+      case 'booting':
+        this.#leave(worker, reason);
+        this.#stopProcess(worker, 'SIGTERM');
+        return;
+      default:
+        return; // already on its way out
     }
-    this.#scheduler.retire(id);
   }
 
   /** A snapshot for the control socket's `status` command. */
-  status(): Array<{ id: number; pid: number | undefined; state: string; served: number }> {
-    return [...this.#workers.values()].map((record) => ({
-      id: record.spawned.id,
-      pid: record.spawned.child.pid,
-      state: record.slot?.state === 'busy' ? 'busy' : record.state,
-      served: record.slot?.served ?? 0,
+  status(): WorkerStatus[] {
+    const now = Date.now();
+    return [...this.#workers.values()].map((worker) => ({
+      id: worker.id,
+      pid: worker.pid,
+      state: worker.state,
+      served: worker.served,
+      ageMs: now - worker.startedAt,
+      leaveReason: worker.leaveReason,
     }));
+  }
+
+  /** The records, for tests and the status view. */
+  workers(): IterableIterator<PhpWorker> {
+    return this.#workers.values();
   }
 
   /** Stops every worker: SIGTERM, then SIGKILL for any still running after `graceMs`. */
@@ -164,71 +208,105 @@ export class Supervisor {
     for (const timer of [this.#backoffTimer, this.#maintenanceTimer, this.#healthTimer]) if (timer) clearTimeout(timer);
     this.#healthConnections.closeAll();
     const exits: Promise<void>[] = [];
-    for (const record of this.#workers.values()) {
-      record.state = 'stopping';
-      const child = record.spawned.child;
-      if (child.exitCode !== null || child.signalCode !== null) continue;
+    for (const worker of this.#workers.values()) {
+      const child = this.#processes.get(worker.id);
+      if (worker.canMoveTo('stopping')) this.#leave(worker, 'shutdown');
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) continue;
       exits.push(new Promise((resolve) => child.once('exit', () => resolve())));
       child.kill('SIGTERM');
     }
     const killTimer = setTimeout(() => {
-      for (const record of this.#workers.values()) record.spawned.child.kill('SIGKILL');
+      for (const child of this.#processes.values()) child.kill('SIGKILL');
     }, graceMs);
     await Promise.all(exits);
     clearTimeout(killTimer);
-    for (const record of this.#workers.values()) removeQuietly(record.spawned.socketPath);
+    for (const worker of this.#workers.values()) removeQuietly(worker.socketPath);
     removeWorkerSocketDir(this.#config.socketPath);
   }
 
-  #spawn(): SpawnedWorker | null {
+  /** Pings each idle worker; one that does not answer in time is replaced, one over WORKER_MEMORY_LIMIT recycled. */
+  async healthCheck(): Promise<void> {
+    const idle = [...this.#workers.values()].filter((worker) => worker.state === 'idle');
+    for (const worker of idle) {
+      if (this.#stopping || !this.#scheduler.take(worker)) continue;
+      try {
+        const found = this.#healthConnections.get(worker.id, worker.socketPath);
+        const conn = found instanceof Promise ? await found : found;
+        const pong = await withTimeout(conn.ping(), this.#config.connectTimeoutMs);
+        const limit = this.#config.workerMemoryLimitMb * 1024 * 1024;
+        if (limit > 0 && pong.memory > limit) {
+          this.#log.info({ worker: worker.id, memory: pong.memory }, 'PHP worker is over WORKER_MEMORY_LIMIT; recycling it');
+          this.retire(worker, 'memory');
+        }
+        // A ping is not a request: hand the worker back without counting it.
+        this.giveBack(worker);
+      } catch (err) {
+        this.kill(worker, 'broken', `health check failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Starts one worker; resolves with its pid once it is ready. */
+  #spawn(): Promise<number> | null {
     if (this.#stopping) return null;
     const id = this.#nextId++;
     const socketPath = workerSocketPath(this.#config.socketPath, id);
     removeQuietly(socketPath);
+    const worker = new PhpWorker(id, socketPath);
     const spawned = spawnPhpWorker(this.#config, id, socketPath, this.#log);
-    const record: WorkerRecord = { spawned, state: 'booting', slot: null, retire: false };
-    this.#workers.set(id, record);
+    this.#workers.set(id, worker);
+    this.#processes.set(id, spawned.child);
 
     spawned.ready.then(
       (pid) => {
-        if (record.state !== 'booting') return;
+        if (worker.state !== 'booting') return;
         this.#bootFailures = 0;
-        record.state = 'ready';
-        record.slot = { id, pid, socketPath, served: 0, idleSince: Date.now(), state: 'idle' };
+        worker.pid = pid;
         this.#log.info({ worker: id, phpPid: pid }, 'PHP worker ready');
-        this.#scheduler.add(record.slot);
+        this.#scheduler.offer(worker);
       },
       (err: Error) => {
-        if (this.#stopping || record.state === 'stopping') return;
-        this.#bootFailures++;
-        this.#log.error({ worker: id, failures: this.#bootFailures }, `PHP worker failed to start: ${err.message}`);
+        // Retired while booting (a reload, a shutdown): not a failure. Counted when it exits.
+        if (this.#stopping || (worker.leaveReason !== null && worker.leaveReason !== 'boot-failed')) return;
+        this.#log.error({ worker: id, failures: this.#bootFailures + (worker.state === 'booting' ? 1 : 0) }, `PHP worker failed to start: ${err.message}`);
       },
     );
-    spawned.child.once('exit', (code, signal) => this.#onExit(record, code, signal));
-    return spawned;
+    spawned.child.once('exit', (code, signal) => this.#onExit(worker, code, signal));
+    return spawned.ready;
   }
 
-  #onExit(record: WorkerRecord, code: number | null, signal: NodeJS.Signals | null): void {
-    const { id, socketPath } = record.spawned;
-    const wasReady = record.state === 'ready';
-    this.#workers.delete(id);
-    this.#healthConnections.forget(id);
-    removeQuietly(socketPath);
-    if (this.#stopping) return;
-    if (wasReady) {
-      this.#log.warn({ worker: id, code, signal }, 'PHP worker exited unexpectedly; replacing it');
-    } else {
-      this.#log.debug({ worker: id, code, signal }, 'PHP worker exited');
-    }
-    this.#scheduler.remove(id);
+  /** The worker leaves the pool (stopping): no more requests; a replacement is started. */
+  #leave(worker: PhpWorker, reason: LeaveReason): void {
+    if (!worker.canMoveTo('stopping')) return;
+    worker.leaveReason = reason;
+    this.#scheduler.forget(worker);
+    this.#healthConnections.forget(worker.id);
+    worker.moveTo('stopping');
+    // Start the replacement now, while the old process finishes exiting.
     this.#reconcile();
   }
 
-  #onSlotRemoved(slot: WorkerSlot): void {
-    const record = this.#workers.get(slot.id);
-    if (record && record.state === 'ready') record.state = 'stopping';
-    if (record?.retire) record.spawned.child.kill('SIGTERM');
-    // Start the replacement now, while the old process finishes exiting.
+  #stopProcess(worker: PhpWorker, signal: 'SIGTERM' | 'SIGKILL'): void {
+    this.#leave(worker, worker.leaveReason ?? 'reload');
+    this.#processes.get(worker.id)?.kill(signal);
+  }
+
+  #onExit(worker: PhpWorker, code: number | null, signal: NodeJS.Signals | null): void {
+    const unexpected = worker.live && !this.#stopping;
+    if (worker.state === 'booting' && !this.#stopping) this.#bootFailures++;
+    if (unexpected) worker.leaveReason = worker.state === 'booting' ? 'boot-failed' : 'crash';
+    worker.moveTo('exited');
+    this.#workers.delete(worker.id);
+    this.#processes.delete(worker.id);
+    this.#scheduler.forget(worker);
+    this.#healthConnections.forget(worker.id);
+    removeQuietly(worker.socketPath);
+    if (this.#stopping) return;
+    if (unexpected) {
+      this.#log.warn({ worker: worker.id, code, signal }, 'PHP worker exited unexpectedly; replacing it');
+    } else {
+      this.#log.debug({ worker: worker.id, code, signal, reason: worker.leaveReason }, 'PHP worker exited');
+    }
     this.#reconcile();
   }
 
@@ -265,40 +343,18 @@ export class Supervisor {
 
   #bootingCount(): number {
     let n = 0;
-    for (const record of this.#workers.values()) if (record.state === 'booting') n++;
+    for (const worker of this.#workers.values()) if (worker.state === 'booting') n++;
     return n;
   }
 
   /** Retires workers idle longer than POOL_IDLE_TIMEOUT, down to SOCKET_POOL_MIN. */
   #shrinkIdle(): void {
     const now = Date.now();
-    for (const slot of this.#scheduler.slots()) {
+    for (const worker of [...this.#workers.values()]) {
       if (this.liveCount <= this.#config.poolMin) return;
-      if (slot.state !== 'idle' || now - slot.idleSince < this.#config.poolIdleTimeoutMs) continue;
-      this.#log.info({ worker: slot.id }, 'retiring idle PHP worker');
-      this.#retire(slot.id);
-    }
-  }
-
-  /** Pings each idle worker; one that does not answer in time is replaced. */
-  async #healthCheck(): Promise<void> {
-    const idle = [...this.#scheduler.slots()].filter((slot) => slot.state === 'idle');
-    for (const slot of idle) {
-      if (this.#stopping || !this.#scheduler.take(slot)) continue;
-      try {
-        const found = this.#healthConnections.get(slot.id, slot.socketPath);
-        const conn = found instanceof Promise ? await found : found;
-        const pong = await withTimeout(conn.ping(), this.#config.connectTimeoutMs);
-        const limit = this.#config.workerMemoryLimitMb * 1024 * 1024;
-        if (limit > 0 && pong.memory > limit) {
-          this.#log.info({ worker: slot.id, memory: pong.memory }, 'PHP worker is over WORKER_MEMORY_LIMIT; recycling it');
-          this.#retire(slot.id);
-          continue;
-        }
-        this.#scheduler.release(slot);
-      } catch (err) {
-        this.kill(slot.id, `health check failed: ${(err as Error).message}`);
-      }
+      if (worker.state !== 'idle' || now - worker.idleSince < this.#config.poolIdleTimeoutMs) continue;
+      this.#log.info({ worker: worker.id }, 'retiring idle PHP worker');
+      this.retire(worker, 'idle');
     }
   }
 }

@@ -1,15 +1,22 @@
 /**
- * How the main thread hands a request to the code that talks to PHP: through a Piscina pool of
- * worker threads, or (WORKER_THREADS=0) directly on the main thread. Both run `runTask`.
+ * How the main thread hands a request to the code that talks to PHP: directly on the main
+ * thread (WORKER_THREADS=0: the connection's events go straight to the client's writer), or
+ * through a Piscina pool of worker threads (the thread runs `runTask`, and its answer is
+ * replayed here as the same ResponseHandler events). Either way `run` resolves with how the
+ * exchange left the PHP worker, which the supervisor turns into the worker's fate.
  */
 import { Piscina } from 'piscina';
+import { BridgeError } from '../errors.js';
 import { ConnectionTable } from '../pool/connection-table.js';
-import { runTask, type PhpTask, type PhpTaskResult } from './task.js';
+import type { ExchangeOutcome, FlowControl, ResponseHandler } from '../pool/connection.js';
+import { outcomeFromData } from './outcome-data.js';
+import { replayStream } from './stream-relay.js';
+import type { PhpTask, PhpTaskResult } from './task.js';
 import type { ThreadData } from './worker.js';
 
 export interface Dispatcher {
   readonly threads: number;
-  run(task: PhpTask): Promise<PhpTaskResult>;
+  run(task: PhpTask, handler: ResponseHandler): Promise<ExchangeOutcome>;
   close(): Promise<void>;
 }
 
@@ -32,14 +39,27 @@ class InlineDispatcher implements Dispatcher {
     this.#table = new ConnectionTable(options.connectTimeoutMs);
   }
 
-  run(task: PhpTask): Promise<PhpTaskResult> {
-    return runTask(this.#table, task);
+  async run(task: PhpTask, handler: ResponseHandler): Promise<ExchangeOutcome> {
+    const body = task.body === null ? null : new Uint8Array(task.body);
+    const found = this.#table.get(task.workerId, task.socketPath);
+    if (!(found instanceof Promise)) return found.exchange(task.head, body, handler);
+    try {
+      return await (await found).exchange(task.head, body, handler);
+    } catch (err) {
+      // Only opening the connection throws (exchange never rejects): the worker cannot be reached.
+      const error = err instanceof BridgeError ? err : new BridgeError('WORKER_CONNECT_FAILED', String(err), { cause: err });
+      handler.onError(error);
+      return { kind: 'broken', error };
+    }
   }
 
   async close(): Promise<void> {
     this.#table.closeAll();
   }
 }
+
+/** A response already complete when it crossed: nothing to pause or cancel. */
+const NO_FLOW: FlowControl = { pause: () => undefined, resume: () => undefined, cancel: () => undefined };
 
 class ThreadDispatcher implements Dispatcher {
   readonly threads: number;
@@ -65,9 +85,32 @@ class ThreadDispatcher implements Dispatcher {
     });
   }
 
-  run(task: PhpTask): Promise<PhpTaskResult> {
+  async run(task: PhpTask, handler: ResponseHandler): Promise<ExchangeOutcome> {
     const transferList = task.body !== null && task.body.byteLength > 0 ? [task.body] : undefined;
-    return this.#pool.run(task, transferList ? { transferList } : {}) as Promise<PhpTaskResult>;
+    let result: PhpTaskResult;
+    try {
+      result = (await this.#pool.run(task, transferList ? { transferList } : {})) as PhpTaskResult;
+    } catch (err) {
+      // Piscina itself failed (its queue, a thread that died): our side, not the PHP worker's.
+      const error = new BridgeError('INTERNAL', `worker thread failed: ${(err as Error).message}`, { cause: err });
+      handler.onError(error);
+      return { kind: 'lost', error };
+    }
+    switch (result.t) {
+      case 'whole':
+        handler.onHead(result.head, NO_FLOW);
+        if (result.body.byteLength > 0) handler.onBody(Buffer.from(result.body));
+        handler.onEnd();
+        return outcomeFromData(result.outcome);
+      case 'failed':
+        handler.onError(new BridgeError(result.error.code, result.error.message));
+        return outcomeFromData(result.outcome);
+      case 'stream': {
+        const replay = replayStream(result.port, handler);
+        handler.onHead(result.head, replay.flow);
+        return replay.outcome;
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Piscina worker-thread entry. Each thread keeps its own connections to the PHP workers for its
- * whole life; the response body goes back to the main thread as a transferred ArrayBuffer.
+ * whole life; a whole response body, or a streamed one's port, goes back transferred, never cloned.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { ConnectionTable } from '../pool/connection-table.js';
@@ -14,8 +14,7 @@ const table = new ConnectionTable((workerData as ThreadData).connectTimeoutMs);
 
 export default async function handle(task: PhpTask): Promise<unknown> {
   const result = await runTask(table, task);
-  if (!result.ok) return result;
-  const transfer = result.stream !== undefined ? result.stream : result.body.byteLength > 0 ? result.body : null;
+  const transfer = result.t === 'stream' ? result.port : result.t === 'whole' && result.body.byteLength > 0 ? result.body : null;
   if (transfer === null) return result;
   return move({
     [transferableSymbol]: [transfer],

@@ -1,42 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from '../../src/errors.js';
-import { WorkerScheduler, type QueuedAcquire, type WorkerSlot } from '../../src/pool/scheduler.js';
+import { PhpWorker } from '../../src/pool/php-worker.js';
+import { WorkerScheduler, type QueuedAcquire } from '../../src/pool/scheduler.js';
 
-const slot = (id: number): WorkerSlot => ({ id, pid: 1000 + id, socketPath: `/tmp/w${id}`, served: 0, idleSince: 0, state: 'idle' });
-const queued = (value: WorkerSlot | QueuedAcquire): QueuedAcquire => {
-  if (!('promise' in value)) throw new Error('expected to wait');
+const worker = (id: number): PhpWorker => new PhpWorker(id, `/tmp/w${id}`);
+const queued = (value: PhpWorker | QueuedAcquire): QueuedAcquire => {
+  if (value instanceof PhpWorker) throw new Error('expected to wait');
+  return value;
+};
+const now = (value: PhpWorker | QueuedAcquire): PhpWorker => {
+  if (!(value instanceof PhpWorker)) throw new Error('expected a worker at once');
   return value;
 };
 
 describe('WorkerScheduler', () => {
-  it('hands out idle workers at once, most recently used first', () => {
+  it('hands out idle workers at once, most recently used first, and marks them busy', () => {
     const s = new WorkerScheduler(10);
-    s.add(slot(1));
-    s.add(slot(2));
-    const first = s.acquire() as WorkerSlot;
+    s.offer(worker(1));
+    s.offer(worker(2));
+    const first = now(s.acquire());
     expect(first.id).toBe(2);
-    s.release(first);
-    expect((s.acquire() as WorkerSlot).id).toBe(2);
+    expect(first.state).toBe('busy');
+    s.offer(first);
+    expect(first.state).toBe('idle');
+    expect(now(s.acquire()).id).toBe(2);
   });
 
-  it('queues requests in arrival order when all workers are busy', async () => {
+  it('queues requests in arrival order when all workers are busy; a freed worker goes to the oldest, staying busy', async () => {
     const s = new WorkerScheduler(10);
-    const w = slot(1);
-    s.add(w);
-    const busy = s.acquire() as WorkerSlot;
+    const w = worker(1);
+    s.offer(w);
+    const busy = now(s.acquire());
     const a = queued(s.acquire());
     const b = queued(s.acquire());
     expect(s.waiting).toBe(2);
-    s.release(busy);
+    s.offer(busy);
     expect(await a.promise).toBe(w);
-    s.release(w);
+    expect(w.state).toBe('busy');
+    s.offer(w);
     expect(await b.promise).toBe(w);
     expect(s.waiting).toBe(0);
   });
 
   it('rejects with QUEUE_FULL at once when MAX_QUEUE requests already wait', async () => {
     const s = new WorkerScheduler(1);
-    s.add(slot(1));
+    s.offer(worker(1));
     s.acquire();
     queued(s.acquire());
     await expect(queued(s.acquire()).promise).rejects.toMatchObject({ code: 'QUEUE_FULL' });
@@ -44,14 +52,14 @@ describe('WorkerScheduler', () => {
 
   it('a cancelled wait frees its queue room and never receives a worker', async () => {
     const s = new WorkerScheduler(1);
-    const w = slot(1);
-    s.add(w);
-    const busy = s.acquire() as WorkerSlot;
+    const w = worker(1);
+    s.offer(w);
+    const busy = now(s.acquire());
     const gone = queued(s.acquire());
     gone.cancel();
     expect(s.waiting).toBe(0);
     const next = queued(s.acquire());
-    s.release(busy);
+    s.offer(busy);
     expect(await next.promise).toBe(w);
     let settled = false;
     void gone.promise.then(() => (settled = true));
@@ -68,29 +76,18 @@ describe('WorkerScheduler', () => {
     expect(pressure).toEqual([1, 2]);
   });
 
-  it('retires a busy worker when its request ends, and an idle one at once', () => {
+  it('take() reserves one specific idle worker; forget() stops offering a worker', () => {
     const s = new WorkerScheduler(10);
-    const removed: number[] = [];
-    s.on('removed', (w) => removed.push(w.id));
-    s.add(slot(1));
-    s.add(slot(2));
-    const busy = s.acquire() as WorkerSlot;
-    s.retire(busy.id);
-    expect(removed).toEqual([]);
-    s.release(busy);
-    expect(removed).toEqual([busy.id]);
-    s.retire(1);
-    expect(removed).toEqual([2, 1]);
-    expect(s.size).toBe(0);
-  });
-
-  it('drops a worker that announced it stops, instead of reusing it', () => {
-    const s = new WorkerScheduler(10);
-    s.add(slot(1));
-    const w = s.acquire() as WorkerSlot;
-    s.release(w, true);
-    expect(s.size).toBe(0);
-    expect('promise' in s.acquire()).toBe(true);
+    const a = worker(1);
+    const b = worker(2);
+    s.offer(a);
+    s.offer(b);
+    expect(s.take(a)).toBe(true);
+    expect(a.state).toBe('busy');
+    expect(s.take(a)).toBe(false);
+    s.forget(b);
+    expect(s.idleCount).toBe(0);
+    expect(s.acquire()).not.toBeInstanceOf(PhpWorker);
   });
 
   it('rejects every waiter on close', async () => {

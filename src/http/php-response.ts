@@ -1,0 +1,175 @@
+/**
+ * Writes one PHP response to the client: the main thread's consumer of the one response path
+ * (src/pool/connection.ts's ResponseHandler), whether the events come straight off the socket
+ * (WORKER_THREADS=0) or from a thread (src/threads/dispatcher.ts).
+ *
+ * A response PHP does not stream is buffered and written in one cork — status, headers and
+ * body in one syscall — up to MAX_RESPONSE_BUFFER; past that, and for streamed responses
+ * (StreamedResponse, downloads, server-sent events), the head goes out at once and the body
+ * follows as it arrives, with backpressure back to PHP (BodyWriter).
+ */
+import { BridgeError, httpStatusFor } from '../errors.js';
+import type { FlowControl, ResponseHandler, ResponseHeadInfo } from '../pool/connection.js';
+import { BodyWriter } from './body-writer.js';
+import { declaredLength, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
+import type { Uws } from './uws.js';
+
+export interface PhpResponseOptions {
+  res: Uws.HttpResponse;
+  state: ResponseState;
+  isHead: boolean;
+  /** Largest body held in memory before the response is streamed instead. */
+  bufferLimit: number;
+  /** Body bytes arrived (the request's idle timer restarts). */
+  onActivity(): void;
+  /** The response is over on our side: the status the client got (499 if it left). */
+  onDone(status: number, error: BridgeError | null): void;
+}
+
+const NO_FLOW: FlowControl = { pause: () => undefined, resume: () => undefined, cancel: () => undefined };
+
+export class PhpResponseWriter implements ResponseHandler {
+  readonly #o: PhpResponseOptions;
+  #head: ResponseHeadInfo | null = null;
+  #flow: FlowControl = NO_FLOW;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  /** The head is on the wire: the body streams. */
+  #streaming = false;
+  #writer: BodyWriter | null = null;
+  /** Nothing more goes to the client (answered already, or it left): read the rest and drop it. */
+  #discarding = false;
+  #done = false;
+  /** What the front door answered instead of the app's response, for the log. */
+  #error: BridgeError | null = null;
+
+  constructor(options: PhpResponseOptions) {
+    this.#o = options;
+    options.state.onAbort = () => this.#clientLeft();
+  }
+
+  /** The client's side of the response is over (written, cut, or the client left). */
+  get finished(): boolean {
+    return this.#done;
+  }
+
+  onHead(head: ResponseHeadInfo, flow: FlowControl): void {
+    this.#flow = flow;
+    const unsafe = findUnsafeHeader(head.headers);
+    if (unsafe !== null) {
+      const error = new BridgeError('BAD_RESPONSE_HEADER', `the app sent response header "${unsafe}" with an invalid name or a CR/LF in its value`);
+      this.#answerError(error);
+      if (head.streamed) flow.cancel();
+      return;
+    }
+    this.#head = head;
+    if (head.streamed) this.#startStreaming();
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.#discarding) return;
+    this.#o.onActivity();
+    if (this.#streaming) {
+      this.#send(chunk);
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#size += chunk.byteLength;
+    if (this.#size > this.#o.bufferLimit) this.#startStreaming();
+  }
+
+  onEnd(): void {
+    const head = this.#head;
+    if (this.#discarding || head === null) {
+      this.#finish(this.#o.state.aborted ? 499 : this.#error !== null ? httpStatusFor(this.#error.code) : head?.status ?? 502, this.#error);
+      return;
+    }
+    if (!this.#streaming) {
+      const chunks = this.#chunks;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+      this.#chunks = [];
+      writeResponse(this.#o.res, this.#o.state, this.#o.isHead, head.status, head.headers, body);
+    } else if (this.#writer !== null) {
+      this.#writer.end();
+    } else {
+      this.#endWithoutBody(head);
+    }
+    this.#finish(this.#o.state.aborted ? 499 : head.status, null);
+  }
+
+  onError(err: BridgeError): void {
+    if (this.#done) return;
+    if (this.#streaming) {
+      // The status line is already out: cut the connection, as nginx does, rather than let the
+      // client take a truncated body for a whole one.
+      this.#writer?.abort();
+      if (this.#writer === null && !this.#o.state.aborted && !this.#o.state.done) {
+        this.#o.state.done = true;
+        this.#o.res.close();
+      }
+      this.#finish(this.#o.state.aborted ? 499 : this.#head!.status, err);
+      return;
+    }
+    const status = this.#answerError(err);
+    this.#finish(this.#o.state.aborted ? 499 : status, err);
+  }
+
+  #startStreaming(): void {
+    const head = this.#head!;
+    const { res, state, isHead } = this.#o;
+    this.#streaming = true;
+    if (state.aborted || state.done) return;
+    const noBody = isHead || statusHasNoBody(head.status);
+    if (!noBody) this.#writer = new BodyWriter(res, state, declaredLength(head.headers), () => this.#flow.resume());
+    res.cork(() => {
+      res.writeStatus(statusLine(head.status));
+      for (const [name, value] of forwardedHeaders(head.headers)) res.writeHeader(name, value);
+      for (const chunk of this.#chunks) this.#send(chunk);
+    });
+    this.#chunks = [];
+  }
+
+  #send(chunk: Buffer): void {
+    const writer = this.#writer;
+    if (writer === null) return; // HEAD, 204, 304: the body is read and dropped
+    let ok = true;
+    this.#o.res.cork(() => {
+      ok = writer.write(chunk);
+    });
+    if (!ok) this.#flow.pause();
+  }
+
+  #endWithoutBody(head: ResponseHeadInfo): void {
+    const { res, state, isHead } = this.#o;
+    if (state.aborted || state.done) return;
+    state.done = true;
+    const length = declaredLength(head.headers);
+    res.cork(() => {
+      // See respond.ts: endWithoutBody(n > 0) leaves the response unfinished in uWS 20.30.
+      if (isHead && length !== null && length > 0) res.writeHeader('Content-Length', String(length));
+      res.endWithoutBody();
+    });
+  }
+
+  #answerError(err: BridgeError): number {
+    this.#discarding = true;
+    this.#chunks = [];
+    this.#error = err;
+    return writeError(this.#o.res, this.#o.state, err);
+  }
+
+  /** The client went away: nothing more can be written; let PHP run to its end quickly. */
+  #clientLeft(): void {
+    this.#discarding = true;
+    this.#chunks = [];
+    if (this.#streaming || this.#head?.streamed) this.#flow.cancel();
+    this.#flow.resume();
+  }
+
+  #finish(status: number, error: BridgeError | null): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#o.state.onAbort = undefined;
+    this.#o.onDone(status, error);
+  }
+}
