@@ -42,6 +42,8 @@ export interface Config {
   readonly healthCheckIntervalMs: number;
   readonly workerBootTimeoutMs: number;
   readonly poolIdleTimeoutMs: number;
+  /** Past twice the core count, the pool grows only while this share of the CPU sits idle (0 = always grow). */
+  readonly poolGrowIdleCpu: number;
   /** 0 = PHP sockets on the main thread (no thread hop). */
   readonly workerThreads: number;
   readonly requestTimeoutMs: number;
@@ -191,6 +193,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     healthCheckIntervalMs: seconds('SOCKET_HEALTH_CHECK_INTERVAL', 30, 0, 86_400),
     workerBootTimeoutMs: seconds('WORKER_BOOT_TIMEOUT', 30, 1, 3600),
     poolIdleTimeoutMs: seconds('POOL_IDLE_TIMEOUT', 60, 1, 86_400),
+    poolGrowIdleCpu: intIn('POOL_GROW_IDLE_CPU', 15, 0, 100, ' (percent of the CPU)') / 100,
     workerThreads: intIn('WORKER_THREADS', defaultWorkerThreads(), 0, 64),
     requestTimeoutMs: seconds('REQUEST_TIMEOUT', 60, 0.01, 86_400),
     clientTimeoutMs: seconds('CLIENT_TIMEOUT', 30, 0.01, 86_400),

@@ -6,6 +6,7 @@
  * `settle` is the one place that turns the end of a request into release, retire or kill.
  */
 import type { ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { BridgeError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -13,6 +14,7 @@ import type { ExchangeOutcome } from '../pool/connection.js';
 import { ConnectionTable } from '../pool/connection-table.js';
 import { PhpWorker, type LeaveReason } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
+import { CpuIdleMeter } from './cpu-idle.js';
 import { spawnPhpWorker, workerCommand } from './php-process.js';
 import { claimSocketPath, listWorkerSockets, prepareWorkerSocketDir, removeQuietly, removeWorkerSocketDir, workerSocketPath } from './socket-files.js';
 
@@ -44,6 +46,7 @@ export class Supervisor {
   #healthTimer: NodeJS.Timeout | null = null;
   #stopping = false;
   #reloading: Promise<{ replaced: number }> | null = null;
+  readonly #cpuIdle = new CpuIdleMeter();
 
   constructor(config: Config, scheduler: WorkerScheduler, log: Logger) {
     this.#config = config;
@@ -330,11 +333,21 @@ export class Supervisor {
     let started = 0;
     while (started < limit && this.#bootingCount() < MAX_CONCURRENT_BOOTS) {
       const live = this.liveCount;
-      const wanted = live < this.#config.poolMin || (this.#scheduler.waiting > this.#bootingCount() && live < this.#config.poolMax);
+      const wanted = live < this.#config.poolMin || (this.#scheduler.waiting > this.#bootingCount() && live < this.#config.poolMax && this.#growthHelps(live));
       if (!wanted) return;
       if (this.#spawn() === null) return;
       started++;
     }
+  }
+
+  /**
+   * Up to twice the core count a worker more always helps; past that only when the CPU has room
+   * (POOL_GROW_IDLE_CPU): then the busy workers are waiting on I/O, not on the cores.
+   */
+  #growthHelps(live: number): boolean {
+    const threshold = this.#config.poolGrowIdleCpu;
+    if (threshold === 0 || live < 2 * availableParallelism()) return true;
+    return this.#cpuIdle.idleShare() >= threshold;
   }
 
   #grow(): void {
