@@ -1,7 +1,9 @@
 /**
  * All configuration, read once from the environment (and an optional `.env` in the working
  * directory), validated with messages that name the variable, the bad value and what is
- * allowed, then frozen. Nothing else in the server reads `process.env`.
+ * allowed, then frozen. No other setting of the server comes from `process.env`; the only other
+ * reads are src/http/uws.ts refusing `UWS_USE_FALLBACK` and the PHP workers inheriting the
+ * environment (src/supervisor/php-process.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,7 +22,10 @@ export type WorkerEntry = (typeof WORKER_ENTRIES)[number];
 export interface Config {
   readonly httpPort: number;
   readonly httpHost: string;
-  /** The server's control socket; PHP workers listen on `${socketPath}.<n>` beside it. */
+  /**
+   * The server's control socket (mode 0600). PHP workers listen on `w<id>.sock` in the private
+   * directory `${socketPath}.workers/` (mode 0700) beside it (src/supervisor/socket-files.ts).
+   */
   readonly socketPath: string;
   /** Group allowed to use the control socket (mode 0660); null = owner only (0600). */
   readonly socketGroup: string | null;
@@ -32,7 +37,7 @@ export interface Config {
   readonly logDir: string;
   readonly startupCommand: string;
   readonly workerEntry: WorkerEntry;
-  /** PHP's JIT mode for the workers (opcache.jit): `tracing` by default, `off` to disable. */
+  /** PHP's JIT mode for the workers (opcache.jit): `tracing` by default, `function`, or `off` to disable. */
   readonly phpJit: string;
   /** A plain PHP handler file (a file returning a callable) served instead of Laravel. */
   readonly phpHandler: string | null;
@@ -61,7 +66,10 @@ export interface Config {
   /** Answered by the front door itself: liveness and readiness. Empty = off. */
   readonly healthPath: string;
   readonly readyPath: string;
-  /** Peers whose X-Forwarded-* headers are passed to PHP; everyone else's are removed. */
+  /**
+   * Peers whose forwarding headers (X-Forwarded-For/-Proto/-Host/-Port/-Prefix, Forwarded) are
+   * passed to PHP; everyone else's are removed.
+   */
   readonly trustedProxies: TrustedProxies;
   readonly trustedProxiesRaw: string;
   /** Development: reload PHP workers when the app's files change. */
@@ -84,7 +92,8 @@ function findProjectRoot(start: string): string {
 }
 
 /**
- * Parses sizes the way nginx's client_max_body_size does: `1048576`, `512k`, `10m`, `1g`.
+ * Parses sizes the way nginx's client_max_body_size does: `1048576`, `512k`, `10m`, `1g`
+ * (case-insensitive; unlike nginx, a trailing `b` as in `10mb` is accepted too).
  */
 export function parseSize(name: string, raw: string): number {
   const match = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(raw);
