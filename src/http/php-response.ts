@@ -11,7 +11,7 @@
 import { BridgeError, httpStatusFor } from '../errors.js';
 import type { FlowControl, ResponseHandler, ResponseHeadInfo } from '../pool/connection.js';
 import { BodyWriter } from './body-writer.js';
-import { declaredLength, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
+import { declaredLength, endWithoutBody, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
 export interface PhpResponseOptions {
@@ -144,11 +144,7 @@ export class PhpResponseWriter implements ResponseHandler {
     if (state.aborted || state.done) return;
     state.done = true;
     const length = declaredLength(head.headers);
-    res.cork(() => {
-      // See respond.ts: endWithoutBody(n > 0) leaves the response unfinished in uWS 20.30.
-      if (isHead && length !== null && length > 0) res.writeHeader('Content-Length', String(length));
-      res.endWithoutBody();
-    });
+    res.cork(() => endWithoutBody(res, isHead && length !== null && length > 0 ? length : null));
   }
 
   #answerError(err: BridgeError): number {

@@ -65,6 +65,16 @@ export function declaredLength(headers: HeaderPairs): number | null {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : null;
 }
 
+/**
+ * Ends a response that has no body here (HEAD, 204, 304), stating `contentLength` when known.
+ * Not uWS's endWithoutBody(n): in 20.30 it then waits for n body bytes that never come, and the
+ * next request on the keep-alive connection is dropped. Call inside a cork.
+ */
+export function endWithoutBody(res: Uws.HttpResponse, contentLength: number | null): void {
+  if (contentLength !== null) res.writeHeader('Content-Length', String(contentLength));
+  res.endWithoutBody();
+}
+
 /** Tracks a response's life so nothing is written after abort or end (uWS would throw). */
 export interface ResponseState {
   aborted: boolean;
@@ -95,14 +105,10 @@ export function writeResponse(
     }
     if (statusHasNoBody(status)) {
       // RFC 9110 §8.6: no Content-Length on 204 (and none needed on 304).
-      res.endWithoutBody();
+      endWithoutBody(res, null);
     } else if (isHead) {
       // HEAD: report the length the app declared for the GET, if it did (as nginx passes it on).
-      // uWS 20.30's endWithoutBody(n) with n > 0 never completes the response (the next request
-      // on the connection is dropped), so the length is written as a plain header instead.
-      const length = declaredLength(headers) ?? (body.byteLength > 0 ? body.byteLength : null);
-      if (length !== null) res.writeHeader('Content-Length', String(length));
-      res.endWithoutBody();
+      endWithoutBody(res, declaredLength(headers) ?? (body.byteLength > 0 ? body.byteLength : null));
     } else {
       res.end(body);
     }

@@ -15,7 +15,7 @@ import { constants } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
-import { statusLine, writeResponse, type ResponseState } from './respond.js';
+import { endWithoutBody, statusLine, writeResponse, type ResponseState } from './respond.js';
 import { isInside, isServablePath, StaticIndex, type StaticEntry, type StaticIndexOptions } from './static-cache.js';
 import { BodyWriter } from './body-writer.js';
 import type { Uws } from './uws.js';
@@ -390,10 +390,7 @@ export class StaticFiles {
     res.cork(() => {
       res.writeStatus(statusLine(plan.status));
       for (const [name, value] of plan.headers) res.writeHeader(name, value);
-      // Not endWithoutBody(length): this uWS (20.30) then waits for `length` body bytes that
-      // never come, and closes the keep-alive connection on the next request.
-      if (length !== null) res.writeHeader('Content-Length', String(length));
-      res.endWithoutBody();
+      endWithoutBody(res, length);
     });
     return plan.status;
   }
@@ -407,8 +404,7 @@ export class StaticFiles {
       res.writeStatus(statusLine(status));
       for (const [name, value] of [...TEXT, ...extra]) res.writeHeader(name, value);
       if (isHead) {
-        res.writeHeader('Content-Length', String(body.byteLength)); // see #answerWithoutBody
-        res.endWithoutBody();
+        endWithoutBody(res, body.byteLength);
       } else {
         res.end(body);
       }
