@@ -149,7 +149,7 @@ async function download(
 
 /** Sends requests one after another on one keep-alive connection; returns each status and body. */
 function keepAlive(requests: Array<{ method: string; path: string; headers?: string }>): Promise<Array<{ status: number; body: Buffer }>> {
-  return new Promise((resolve, reject) => {
+  return new Promise<Array<{ status: number; body: Buffer }>>((resolve, reject) => {
     const socket = connect(server.port, '127.0.0.1');
     const results: Array<{ status: number; body: Buffer }> = [];
     let buffered = Buffer.alloc(0);
@@ -326,7 +326,8 @@ describe('static files: ranges, HEAD and big files', () => {
   it('answers several ranges, a malformed range or a stale If-Range with the whole file', async () => {
     const { res: first } = await get('/static-test/hello.txt');
     const etag = first.headers.get('etag')!;
-    for (const headers of [{ range: 'bytes=0-1,5-6' }, { range: 'bytes=5-1' }, { range: 'lines=1-2' }, { range: 'bytes=0-4', 'if-range': '"0-0"' }]) {
+    const wholeFile: Array<Record<string, string>> = [{ range: 'bytes=0-1,5-6' }, { range: 'bytes=5-1' }, { range: 'lines=1-2' }, { range: 'bytes=0-4', 'if-range': '"0-0"' }];
+    for (const headers of wholeFile) {
       const { res, body } = await get('/static-test/hello.txt', { headers });
       expect(res.status, JSON.stringify(headers)).toBe(200);
       expect(body.toString()).toBe(HELLO);
