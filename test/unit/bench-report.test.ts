@@ -159,9 +159,9 @@ describe('ratios', () => {
   it('checks the spec targets', () => {
     const targets = result().targets;
     const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
-    expect(byName['laravel-json req/s vs nginx-fpm']).toMatchObject({ status: 'measured', value: 5, met: true });
+    expect(byName['laravel-json req/s vs nginx-fpm']).toMatchObject({ status: 'measured', value: 5, met: false, goal: '>= 10' });
     expect(byName['laravel-json p99 vs nginx-fpm']).toMatchObject({ value: 0.25, met: true });
-    expect(byName['hello req/s vs nginx-fpm']).toMatchObject({ value: 1.5, met: true });
+    expect(byName['hello req/s vs nginx-fpm']).toMatchObject({ value: 1.5, met: false, goal: '>= 2' });
     expect(byName['laravel-json CPU per request vs in-process ceiling']?.met).toBe(false);
     const unmeasured = computeTargets([ok('static', 'ours', metrics(1, 1, 1))], [], []);
     expect(unmeasured.every((t) => t.status === 'not measured' && t.value === null && t.met === null)).toBe(true);
