@@ -35,7 +35,7 @@ use LaravelRust\Bridge\Support\ErrorText;
 use LaravelRust\Bridge\Support\StderrLog;
 
 $fail = static function (string $message): never {
-    StderrLog::write($message);
+    StderrLog::error($message);
     exit(1);
 };
 

@@ -3,7 +3,8 @@
  *
  * Readiness comes on file descriptor 3, a pipe the worker writes one JSON line to once Laravel
  * has booted and its socket listens. stdout and stderr are only ever logs: the protocol runs on
- * the Unix socket, so nothing the app prints can corrupt it.
+ * the Unix socket, so nothing the app prints can corrupt it. The worker's own stderr lines are
+ * logged at the level they carry (src/supervisor/php-log-line.ts), anything else there at warn.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { PROJECT_ROOT, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { parsePhpLogLine } from './php-log-line.js';
 
 export const WORKER_SCRIPT = join(PROJECT_ROOT, 'php', 'bin', 'worker.php');
 /** Where Composer puts this package inside an app that installed it. */
@@ -69,7 +71,9 @@ export function spawnPhpWorker(config: Config, id: number, socketPath: string, l
   forwardLines(child.stderr, (line) => {
     recentErrors.push(line);
     if (recentErrors.length > 20) recentErrors.shift();
-    workerLog.warn({ stream: 'stderr' }, line);
+    // The worker's own lines carry their level ("[php-worker PID] [error] …"); the rest is warn.
+    const { level, message, pid } = parsePhpLogLine(line);
+    workerLog[level](pid === null ? { stream: 'stderr' } : { stream: 'stderr', phpPid: pid }, message);
   });
 
   const ready = new Promise<number>((resolve, reject) => {

@@ -60,14 +60,14 @@ class ServeCommand extends Command
         try {
             $worker = Worker::prepare(WorkerEnvironment::fromProcess($overrides));
         } catch (\InvalidArgumentException|\RuntimeException $e) {
-            StderrLog::write('cannot start: '.$e->getMessage());
+            StderrLog::error('cannot start: '.$e->getMessage());
 
             return 1;
         }
         try {
-            $adapter = new LaravelAdapter($this->laravel->basePath(), StderrLog::write(...));
+            $adapter = new LaravelAdapter($this->laravel->basePath(), StderrLog::warning(...));
         } catch (\Throwable $e) {
-            StderrLog::write('cannot start: '.ErrorText::describe($e));
+            StderrLog::error('cannot start: '.ErrorText::describe($e));
 
             return 1;
         }

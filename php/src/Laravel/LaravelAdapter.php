@@ -47,12 +47,15 @@ final class LaravelAdapter implements TerminableHandler
     private ?SymfonyResponse $response = null;
 
     /**
-     * @param Application|string $app an application (e.g. the one artisan booted) or the base path
-     *                                of a Laravel app to load (vendor/autoload.php + bootstrap/app.php)
+     * @param Application|string         $app    an application (e.g. the one artisan booted) or the
+     *                                           base path of a Laravel app to load
+     *                                           (vendor/autoload.php + bootstrap/app.php)
+     * @param null|\Closure(string):void $logger where problems of the state reset go (a failed step,
+     *                                           a transaction left open); default: StderrLog::warning()
      */
     public function __construct(Application|string $app, ?\Closure $logger = null)
     {
-        $this->log = $logger ?? StderrLog::write(...);
+        $this->log = $logger ?? StderrLog::warning(...);
         $this->app = \is_string($app) ? ApplicationFactory::fromPath($app) : $app;
         [$this->kernel, $placeholder] = ApplicationFactory::boot($this->app);
         $this->requests = new RequestFactory($this->app);

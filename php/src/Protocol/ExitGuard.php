@@ -55,7 +55,7 @@ final class ExitGuard
             $message = $isFatal
                 ? 'fatal error: '.$fatal['message'].' at '.$fatal['file'].':'.$fatal['line']
                 : 'the application ended the PHP process (exit() or dd()) during the request';
-            StderrLog::write("request {$id}: {$message}");
+            StderrLog::error("request {$id}: {$message}");
             try {
                 $connection->writeFrames(ResponseWriter::errorFrame($id, $message, FrameCodec::FLAG_END | FrameCodec::FLAG_WORKER_STOPPING));
             } catch (\Throwable) {

@@ -111,7 +111,7 @@ final class ResponseWriter
     public static function encodeHead(int $status, array $headers, bool $stream = false): string
     {
         if ($status < 100 || $status > 999) {
-            StderrLog::write("handler returned the invalid status {$status}; sending 500");
+            StderrLog::warning("handler returned the invalid status {$status}; sending 500");
             $status = 500;
         }
         $pairs = [];
@@ -157,11 +157,11 @@ final class ResponseWriter
             throw $sink->lost;
         }
         if ($sink->cancelled) {
-            StderrLog::write("streamed response to request {$id} cancelled by the client after {$sink->bytesWritten()} bytes");
+            StderrLog::info("streamed response to request {$id} cancelled by the client after {$sink->bytesWritten()} bytes");
             $error = null;
         }
         if ($error !== null) {
-            StderrLog::write("streamed response to request {$id} failed after {$sink->bytesWritten()} bytes: ".ErrorText::withTrace($error));
+            StderrLog::error("streamed response to request {$id} failed after {$sink->bytesWritten()} bytes: ".ErrorText::withTrace($error));
             $this->sendError($connection, $id, $error, $endFlags());
 
             return;

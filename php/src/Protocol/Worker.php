@@ -101,7 +101,7 @@ final class Worker
         try {
             $this->listener->listen();
         } catch (\Throwable $e) {
-            StderrLog::write('cannot start: '.$e->getMessage());
+            StderrLog::error('cannot start: '.$e->getMessage());
             $this->readiness->close();
 
             return 1;
@@ -111,7 +111,7 @@ final class Worker
 
         Signals::onStop(function (int $signal): void {
             if (!$this->stopRequested) {
-                StderrLog::write("signal {$signal} received: stopping".($this->busy ? ' after the request in progress' : ''));
+                StderrLog::info("signal {$signal} received: stopping".($this->busy ? ' after the request in progress' : ''));
             }
             $this->stopRequested = true;
         });
@@ -148,7 +148,7 @@ final class Worker
                 // Interrupted by a signal (the loop condition sees the stop flag), or a real error.
                 $error = error_get_last();
                 if (!$this->stopRequested && $error !== null && !str_contains($error['message'], 'Interrupted system call')) {
-                    StderrLog::write('stream_select failed: '.$error['message']);
+                    StderrLog::warning('stream_select failed: '.$error['message']);
                     error_clear_last();
                     usleep(10000);
                 }
@@ -218,13 +218,13 @@ final class Worker
                 throw new FrameException('FRAME_UNEXPECTED', FrameCodec::typeName($type).' frame from Node while no request is in flight');
             }
         } catch (FrameException $e) {
-            StderrLog::write("protocol error on connection {$connection->key}, closing it: {$e->getErrorCode()}: {$e->getMessage()}");
+            StderrLog::error("protocol error on connection {$connection->key}, closing it: {$e->getErrorCode()}: {$e->getMessage()}");
             $this->drop($connection);
         } catch (ConnectionClosed $e) {
-            StderrLog::write("connection {$connection->key} lost: {$e->getMessage()}");
+            StderrLog::warning("connection {$connection->key} lost: {$e->getMessage()}");
             $this->drop($connection);
         } catch (\Throwable $e) {
-            StderrLog::write("unexpected error on connection {$connection->key}, closing it: ".ErrorText::withTrace($e));
+            StderrLog::error("unexpected error on connection {$connection->key}, closing it: ".ErrorText::withTrace($e));
             $this->drop($connection);
         }
     }
@@ -251,15 +251,15 @@ final class Worker
             if ($error === null) {
                 $this->writer->send($connection, $id, $response, $this->endFlags(...));
             } else {
-                StderrLog::write("request {$id} failed: ".ErrorText::withTrace($error));
+                StderrLog::error("request {$id} failed: ".ErrorText::withTrace($error));
                 $this->writer->sendError($connection, $id, $error, $this->endFlags());
             }
         } catch (ConnectionClosed $e) {
-            StderrLog::write("connection {$connection->key} lost while writing the response to request {$id}: {$e->getMessage()}");
+            StderrLog::warning("connection {$connection->key} lost while writing the response to request {$id}: {$e->getMessage()}");
             $this->drop($connection);
         } catch (\Throwable $e) {
             // E.g. a header value that cannot become a string: still end the request cleanly.
-            StderrLog::write("cannot send the response to request {$id}: ".ErrorText::withTrace($e));
+            StderrLog::error("cannot send the response to request {$id}: ".ErrorText::withTrace($e));
             try {
                 $this->writer->sendError($connection, $id, $e, $this->endFlags());
             } catch (\Throwable) {
@@ -274,7 +274,7 @@ final class Worker
             try {
                 $this->handler->afterResponse();
             } catch (\Throwable $e) {
-                StderrLog::write("after-response step of request {$id} failed: ".ErrorText::withTrace($e));
+                StderrLog::error("after-response step of request {$id} failed: ".ErrorText::withTrace($e));
             }
             $this->capture->end();
         }
@@ -294,7 +294,7 @@ final class Worker
         if (!$this->stopAfterResponse) {
             $this->stopAfterResponse = true;
             if ($reason !== null) {
-                StderrLog::write("recycling: {$reason}");
+                StderrLog::info("recycling: {$reason}");
             }
         }
 
@@ -304,7 +304,7 @@ final class Worker
     private function checkParent(): void
     {
         if ($this->parent !== null && $this->parent->parentGone()) {
-            StderrLog::write("parent process {$this->parent->parentPid()} is gone; exiting");
+            StderrLog::warning("parent process {$this->parent->parentPid()} is gone; exiting");
             $this->stopRequested = true;
         }
     }
@@ -327,9 +327,9 @@ final class Worker
             try {
                 $this->handler->shutdown();
             } catch (\Throwable $e) {
-                StderrLog::write('shutdown step failed: '.ErrorText::describe($e));
+                StderrLog::error('shutdown step failed: '.ErrorText::describe($e));
             }
         }
-        StderrLog::write("stopped after {$this->served} requests");
+        StderrLog::info("stopped after {$this->served} requests");
     }
 }

@@ -105,7 +105,7 @@ final class WorkerProcessTest extends TestCase
         $worker->drain();
         self::assertStringContainsString("[stdout] stray output line 1\n", $worker->stderr);
         self::assertStringContainsString("[stdout] line 2 (continued)\n", $worker->stderr);
-        self::assertMatchesRegularExpression('/request 2 failed: RuntimeException: kaboom secret at \S+\n#0 /', $worker->stderr);
+        self::assertMatchesRegularExpression('/^\[php-worker \d+\] \[error\] request 2 failed: RuntimeException: kaboom secret at \S+\n\[php-worker \d+\] \[error\] #0 /m', $worker->stderr);
     }
 
     public function testABrokenPeerLosesOnlyItsOwnConnection(): void

@@ -118,7 +118,7 @@ final class ResponseWriterTest extends TestCase
     public function testAnInvalidStatusBecomes500(): void
     {
         self::assertSame('{"status":500,"headers":[]}', ResponseWriter::encodeHead(42, []));
-        self::assertStringContainsString('handler returned the invalid status 42; sending 500', $this->workerLog());
+        self::assertMatchesRegularExpression('/^\[php-worker \d+\] \[warning\] handler returned the invalid status 42; sending 500\n/', $this->workerLog());
     }
 
     public function testAHeaderThatCannotBeAStringIsRefused(): void
@@ -187,7 +187,7 @@ final class ResponseWriterTest extends TestCase
         self::assertSame([FrameCodec::RESPONSE_HEAD, FrameCodec::RESPONSE_BODY, FrameCodec::ERROR], array_column($frames, 'type'));
         self::assertSame(self::STOP, $frames[2]['flags']);
         self::assertSame('LogicException: stream broke', json_decode($frames[2]['payload'], true)['message']);
-        self::assertMatchesRegularExpression('/streamed response to request 9 failed after 7 bytes: LogicException: stream broke at \\S+:\\d+\n#0 /', $this->workerLog());
+        self::assertMatchesRegularExpression('/^\[php-worker \d+\] \[error\] streamed response to request 9 failed after 7 bytes: LogicException: stream broke at \S+:\d+\n\[php-worker \d+\] \[error\] #0 /', $this->workerLog());
     }
 
     public function testACancelFromNodeStopsTheProducerAtItsNextWriteAndTheStreamEnds(): void
@@ -205,6 +205,6 @@ final class ResponseWriterTest extends TestCase
         }, FrameCodec::encode(FrameCodec::CANCEL, 0, 9));
         self::assertSame(0, $writes, 'the CANCEL was waiting before the first write');
         self::assertSame([[FrameCodec::RESPONSE_HEAD, 0, 70], [FrameCodec::RESPONSE_BODY, self::STOP, 0]], self::shape($frames));
-        self::assertStringContainsString('streamed response to request 9 cancelled by the client after 0 bytes', $this->workerLog());
+        self::assertMatchesRegularExpression('/^\[php-worker \d+\] \[info\] streamed response to request 9 cancelled by the client after 0 bytes\n/', $this->workerLog());
     }
 }
