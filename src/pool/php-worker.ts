@@ -24,8 +24,12 @@ const TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
   exited: [],
 };
 
-/** Why a worker left (or is leaving) the pool: the status table and the logs say it. */
-export type LeaveReason = 'crash' | 'timeout' | 'broken' | 'max-requests' | 'memory' | 'reload' | 'idle' | 'boot-failed' | 'shutdown' | 'app-exit';
+/**
+ * Why a worker left (or is leaving) the pool: the status table and the logs say it.
+ * `recycled`: it said so itself (its MAX_REQUESTS or memory limit, exit() or a fatal error);
+ * `memory`: the health check found it over WORKER_MEMORY_LIMIT.
+ */
+export type LeaveReason = 'crash' | 'timeout' | 'broken' | 'recycled' | 'memory' | 'reload' | 'idle' | 'boot-failed' | 'shutdown';
 
 export class WorkerStateError extends Error {
   constructor(id: number, from: WorkerState, to: WorkerState) {

@@ -112,7 +112,7 @@ export class Supervisor {
     }
     if (outcome.kind === 'done' && outcome.stopping) {
       // It recycles itself (MAX_REQUESTS, its memory limit, exit() or a fatal error): it exits now.
-      this.#leave(worker, worker.leaveReason ?? 'max-requests');
+      this.#leave(worker, worker.leaveReason ?? 'recycled');
       return;
     }
     if (outcome.kind === 'lost') {
@@ -308,7 +308,7 @@ export class Supervisor {
     if (unexpected) {
       this.#log.warn({ worker: worker.id, code, signal }, 'PHP worker exited unexpectedly; replacing it');
     } else {
-      this.#log.debug({ worker: worker.id, code, signal, reason: worker.leaveReason }, 'PHP worker exited');
+      this.#log.info({ worker: worker.id, code, signal, reason: worker.leaveReason }, 'PHP worker exited');
     }
     this.#reconcile();
   }
