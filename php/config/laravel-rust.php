@@ -8,10 +8,12 @@
 | Each PHP worker boots the application once and serves many requests, each
 | in a sandbox: a clone of the booted application whose container is dropped
 | after the request, so instances and singletons a request creates do not
-| reach the next one. What requests change in the services shared by every
-| request (session, auth, locale, config, URL generator, view shares, event
-| listeners, macros, ...) is put back after each one: docs/STATE.md lists it
-| all. Worker settings (socket, max requests, memory limit) come from the
+| reach the next one. Much of what requests change in the services shared by
+| every request is put back after each one (session, auth, locale, config, the
+| URL generator's forced root, scheme and defaults, view shares and event
+| listeners added during the request, the macros of the framework's common
+| classes and of those listed below); static properties cannot be. docs/STATE.md
+| lists it all. Worker settings (socket, max requests, memory limit) come from the
 | environment Node sets: BRIDGE_*.
 |
 */
