@@ -3,7 +3,7 @@
  * asynchronous so a burst of request lines never blocks the event loop on disk or a slow pipe;
  * `flushLogs()` drains them on shutdown.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
@@ -15,7 +15,9 @@ let destinations: pino.DestinationStream[] = [];
 export function createLogger(config: Pick<Config, 'logLevel' | 'logDir'>): Logger {
   mkdirSync(config.logDir, { recursive: true });
   const stdout = pino.destination({ dest: 1, sync: false });
-  const file = pino.destination({ dest: join(config.logDir, 'server.log'), sync: false, mkdir: true });
+  // Opened here, synchronously: a destination still opening when an early start-up error exits
+  // the process made pino's exit hook throw ("sonic boom is not ready yet") over the real message.
+  const file = pino.destination({ dest: openSync(join(config.logDir, 'server.log'), 'a'), sync: false });
   destinations = [stdout, file];
   return pino(
     { level: config.logLevel, base: { pid: process.pid } },

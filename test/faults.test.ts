@@ -306,6 +306,9 @@ describe('socket files', () => {
     expect(second.status).not.toBe(0);
     expect(second.stderr).toContain('SOCKET_IN_USE');
     expect(second.stderr).toContain(socketPath);
+    // Only the message: no crash of the logger on the way out.
+    expect(second.stderr).not.toContain('sonic boom');
+    expect(second.stderr).not.toMatch(/^\s+at /m);
     // The first server is untouched.
     expect((await fetch(`${first.url}/api/ping`)).status).toBe(200);
   });
