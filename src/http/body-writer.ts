@@ -9,7 +9,7 @@
  * `write` returns false when uWS pushed back; `onDrain` then fires once it can take more.
  * Callers write inside `res.cork`.
  */
-import type { ResponseState } from './respond.js';
+import { cutResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
 export class BodyWriter {
@@ -96,9 +96,7 @@ export class BodyWriter {
 
   /** Cuts the connection now (the producer failed mid-body). */
   abort(): void {
-    if (this.#gone()) return;
-    this.#state.done = true;
-    this.#res.close();
+    cutResponse(this.#res, this.#state);
   }
 
   #markResponded(): void {

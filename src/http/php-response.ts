@@ -9,9 +9,9 @@
  * follows as it arrives, with backpressure back to PHP (BodyWriter).
  */
 import { BridgeError, httpStatusFor } from '../errors.js';
-import type { FlowControl, ResponseHandler, ResponseHeadInfo } from '../pool/connection.js';
+import { NO_FLOW, type FlowControl, type ResponseHandler, type ResponseHeadInfo } from '../pool/connection.js';
 import { BodyWriter } from './body-writer.js';
-import { declaredLength, endWithoutBody, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
+import { cutResponse, declaredLength, endWithoutBody, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
 export interface PhpResponseOptions {
@@ -25,8 +25,6 @@ export interface PhpResponseOptions {
   /** The response is over on our side: the status the client got (499 if it left). */
   onDone(status: number, error: BridgeError | null): void;
 }
-
-const NO_FLOW: FlowControl = { pause: () => undefined, resume: () => undefined, cancel: () => undefined };
 
 export class PhpResponseWriter implements ResponseHandler {
   readonly #o: PhpResponseOptions;
@@ -102,11 +100,7 @@ export class PhpResponseWriter implements ResponseHandler {
     if (this.#streaming) {
       // The status line is already out: cut the connection, as nginx does, rather than let the
       // client take a truncated body for a whole one.
-      this.#writer?.abort();
-      if (this.#writer === null && !this.#o.state.aborted && !this.#o.state.done) {
-        this.#o.state.done = true;
-        this.#o.res.close();
-      }
+      cutResponse(this.#o.res, this.#o.state);
       this.#finish(this.#o.state.aborted ? 499 : this.#head!.status, err);
       return;
     }

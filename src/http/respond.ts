@@ -75,6 +75,16 @@ export function endWithoutBody(res: Uws.HttpResponse, contentLength: number | nu
   res.endWithoutBody();
 }
 
+/**
+ * Closes the connection under a response whose status line is already out (its body failed
+ * midway), so the client never takes a truncated body for a whole one, as nginx does.
+ */
+export function cutResponse(res: Uws.HttpResponse, state: ResponseState): void {
+  if (state.aborted || state.done) return;
+  state.done = true;
+  res.close();
+}
+
 /** Tracks a response's life so nothing is written after abort or end (uWS would throw). */
 export interface ResponseState {
   aborted: boolean;

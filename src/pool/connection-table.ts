@@ -3,7 +3,9 @@
  * the worker goes away. A PHP worker id is never reused, so a stale entry can never point a
  * request at a replacement process.
  */
-import { PhpConnection } from './connection.js';
+import { BridgeError } from '../errors.js';
+import type { RequestHead } from '../codec/messages.js';
+import { PhpConnection, type ExchangeOutcome, type ResponseHandler } from './connection.js';
 
 export class ConnectionTable {
   readonly #connections = new Map<number, PhpConnection>();
@@ -37,6 +39,25 @@ export class ConnectionTable {
     );
     this.#opening.set(workerId, promise);
     return promise;
+  }
+
+  /**
+   * One exchange with worker `workerId` over this table's connection to it (opened first if
+   * need be). Never rejects: a worker that cannot be reached is a `broken` outcome, and the
+   * handler hears of it.
+   */
+  async exchange(workerId: number, socketPath: string, head: RequestHead, body: Uint8Array | null, handler: ResponseHandler): Promise<ExchangeOutcome> {
+    const found = this.get(workerId, socketPath);
+    if (!(found instanceof Promise)) return found.exchange(head, body, handler);
+    let conn: PhpConnection;
+    try {
+      conn = await found;
+    } catch (err) {
+      const error = err instanceof BridgeError ? err : new BridgeError('WORKER_CONNECT_FAILED', String(err), { cause: err });
+      handler.onError(error);
+      return { kind: 'broken', error };
+    }
+    return conn.exchange(head, body, handler);
   }
 
   /** Drops (and closes) the connection to a worker that has been retired or killed. */

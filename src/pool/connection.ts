@@ -35,6 +35,9 @@ export interface FlowControl {
   cancel(): void;
 }
 
+/** Flow control of a response that is already complete (or not yet started): nothing to do. */
+export const NO_FLOW: FlowControl = { pause: () => undefined, resume: () => undefined, cancel: () => undefined };
+
 /** Receives one response. Exactly one of `onEnd` / `onError` ends it. */
 export interface ResponseHandler {
   onHead(head: ResponseHeadInfo, flow: FlowControl): void;

@@ -8,7 +8,7 @@
 import { Piscina } from 'piscina';
 import { BridgeError } from '../errors.js';
 import { ConnectionTable } from '../pool/connection-table.js';
-import type { ExchangeOutcome, FlowControl, ResponseHandler } from '../pool/connection.js';
+import { NO_FLOW, type ExchangeOutcome, type ResponseHandler } from '../pool/connection.js';
 import { outcomeFromData } from './outcome-data.js';
 import { replayStream } from './stream-relay.js';
 import type { PhpTask, PhpTaskResult } from './task.js';
@@ -39,27 +39,14 @@ class InlineDispatcher implements Dispatcher {
     this.#table = new ConnectionTable(options.connectTimeoutMs);
   }
 
-  async run(task: PhpTask, handler: ResponseHandler): Promise<ExchangeOutcome> {
-    const body = task.body === null ? null : new Uint8Array(task.body);
-    const found = this.#table.get(task.workerId, task.socketPath);
-    if (!(found instanceof Promise)) return found.exchange(task.head, body, handler);
-    try {
-      return await (await found).exchange(task.head, body, handler);
-    } catch (err) {
-      // Only opening the connection throws (exchange never rejects): the worker cannot be reached.
-      const error = err instanceof BridgeError ? err : new BridgeError('WORKER_CONNECT_FAILED', String(err), { cause: err });
-      handler.onError(error);
-      return { kind: 'broken', error };
-    }
+  run(task: PhpTask, handler: ResponseHandler): Promise<ExchangeOutcome> {
+    return this.#table.exchange(task.workerId, task.socketPath, task.head, task.body === null ? null : new Uint8Array(task.body), handler);
   }
 
   async close(): Promise<void> {
     this.#table.closeAll();
   }
 }
-
-/** A response already complete when it crossed: nothing to pause or cancel. */
-const NO_FLOW: FlowControl = { pause: () => undefined, resume: () => undefined, cancel: () => undefined };
 
 class ThreadDispatcher implements Dispatcher {
   readonly threads: number;

@@ -9,7 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { BridgeError, type ErrorData } from '../errors.js';
 import type { RequestHead } from '../codec/messages.js';
 import type { ConnectionTable } from '../pool/connection-table.js';
-import type { ExchangeOutcome, FlowControl, ResponseHandler, ResponseHeadInfo } from '../pool/connection.js';
+import type { FlowControl, ResponseHandler, ResponseHeadInfo } from '../pool/connection.js';
 import { outcomeToData, type OutcomeData } from './outcome-data.js';
 import { StreamRelay } from './stream-relay.js';
 
@@ -37,24 +37,12 @@ export type PhpTaskResult =
 export function runTask(table: ConnectionTable, task: PhpTask): Promise<PhpTaskResult> {
   return new Promise((resolve) => {
     const collector = new ThreadResponse(task.bufferLimit, (head, port) => resolve({ t: 'stream', head, port }));
-    void exchange(table, task, collector).then((outcome) => {
+    const body = task.body === null ? null : new Uint8Array(task.body);
+    void table.exchange(task.workerId, task.socketPath, task.head, body, collector).then((outcome) => {
       const data = outcomeToData(outcome);
       if (!collector.relayOutcome(data)) resolve(collector.result(data));
     });
   });
-}
-
-async function exchange(table: ConnectionTable, task: PhpTask, collector: ThreadResponse): Promise<ExchangeOutcome> {
-  try {
-    const found = table.get(task.workerId, task.socketPath);
-    const conn = found instanceof Promise ? await found : found;
-    return await conn.exchange(task.head, task.body === null ? null : new Uint8Array(task.body), collector);
-  } catch (err) {
-    // Only opening the connection throws (exchange never rejects): the worker cannot be reached.
-    const error = err instanceof BridgeError ? err : new BridgeError('WORKER_CONNECT_FAILED', String(err), { cause: err });
-    collector.onError(error);
-    return { kind: 'broken', error };
-  }
 }
 
 /** The thread's consumer: collects a body to send back whole, or turns into a relay. */
