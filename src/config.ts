@@ -13,6 +13,7 @@ import { parse as parseDotenv } from 'dotenv';
 import envVar from 'env-var';
 import { ConfigError } from './errors.js';
 import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies.js';
+import { ACCESS_LOG_FORMATS, type AccessLogFormat } from './log/access-line.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -63,6 +64,12 @@ export interface Config {
   readonly maxRequests: number;
   readonly workerMemoryLimitMb: number;
   readonly shutdownGraceMs: number;
+  // Operations (deploy/): the drain before a stop, and the access log.
+  /** After SIGTERM, readiness answers 503 but requests are still served this long, so a load balancer notices first. */
+  readonly shutdownDelayMs: number;
+  /** One line per request to this file (nginx's combined format or JSON); null = off. */
+  readonly accessLog: string | null;
+  readonly accessLogFormat: AccessLogFormat;
   /** Answered by the front door itself: liveness and readiness. Empty = off. */
   readonly healthPath: string;
   readonly readyPath: string;
@@ -216,6 +223,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     maxRequests: intIn('MAX_REQUESTS', 10_000, 0, 100_000_000),
     workerMemoryLimitMb: intIn('WORKER_MEMORY_LIMIT', 128, 0, 1_048_576, ' (megabytes, 0 = no limit)'),
     shutdownGraceMs: seconds('SHUTDOWN_GRACE', 30, 0, 3600),
+    // 0: a bare run (Ctrl-C, a test, systemd without a balancer) has nobody to wait for; behind
+    // a balancer set it to at least its check interval times its fall count (deploy/README.md).
+    shutdownDelayMs: seconds('SHUTDOWN_DELAY', 0, 0, 3600),
+    accessLog: source['ACCESS_LOG'] ? resolve(cwd, source['ACCESS_LOG']) : null,
+    accessLogFormat: read('ACCESS_LOG_FORMAT', () => env.get('ACCESS_LOG_FORMAT').default('combined').asEnum([...ACCESS_LOG_FORMATS])),
     healthPath: read('HEALTH_PATH', () => pathSetting(env.get('HEALTH_PATH').default('/healthz').asString(), 'HEALTH_PATH')),
     readyPath: read('READY_PATH', () => pathSetting(env.get('READY_PATH').default('/readyz').asString(), 'READY_PATH')),
     trustedProxies: read('TRUSTED_PROXIES', () => parseTrustedProxies(source['TRUSTED_PROXIES'] ?? '')),

@@ -102,7 +102,7 @@ export class WorkerAppError extends BridgeError {
   }
 }
 
-export type StartupErrorCode = 'CONFIG_INVALID' | 'UWS_NOT_NATIVE' | 'SOCKET_IN_USE' | 'SOCKET_UNUSABLE';
+export type StartupErrorCode = 'CONFIG_INVALID' | 'UWS_NOT_NATIVE' | 'SOCKET_IN_USE' | 'SOCKET_UNUSABLE' | 'LOG_UNUSABLE';
 
 /** The server cannot start (or reload): the message says what to fix. */
 export class StartupError extends Error {

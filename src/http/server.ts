@@ -14,7 +14,9 @@ import type { PhpWorker } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
+import type { AccessLog } from '../log/access-log.js';
 import { readBody } from './body.js';
+import { clientAddress } from './client-address.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { PhpResponseWriter } from './php-response.js';
 import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
@@ -28,6 +30,12 @@ export interface HttpServerDeps {
   scheduler: WorkerScheduler;
   dispatcher: Dispatcher;
   supervisor: Supervisor;
+  accessLog: AccessLog | null;
+}
+
+function headerValue(headers: HeaderPairs, name: string): string | null {
+  for (const [key, value] of headers) if (key === name) return value;
+  return null;
 }
 
 /** Largest declared body still read (and discarded) after a 413, so the client sees the answer. */
@@ -40,6 +48,9 @@ export class HttpServer {
   #listenSocket: Uws.us_listen_socket | null = null;
   #inFlight = 0;
   #drained: (() => void) | null = null;
+  /** Stopping, first phase: readiness answers 503, requests are still served as usual. */
+  #draining = false;
+  /** Stopping, second phase: every response closes its connection; the listener is closed. */
   #closing = false;
   readonly #static: StaticFiles | null;
 
@@ -82,8 +93,25 @@ export class HttpServer {
     });
   }
 
-  /** Stops accepting connections and resolves when in-flight requests are done (or `graceMs` passes). */
+  /**
+   * First phase of a stop: readiness (READY_PATH) answers 503 so load balancers take this
+   * instance out of rotation, while every request, on new and kept-alive connections alike, is
+   * still served as usual (SHUTDOWN_DELAY is how long main.ts waits here).
+   */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /**
+   * Second phase: every response from now on (those in flight too) carries `Connection: close`
+   * and its connection is closed after it; the listener is closed, so new connections are
+   * refused (a balancer retries those elsewhere safely). Resolves once in-flight requests are
+   * done, or `graceMs` passed; then closes every connection left, which are idle ones only
+   * unless the grace ran out. uWS 20.30 cannot close only idle connections (app.close() closes
+   * them all, requests in flight included), hence this order.
+   */
   async close(graceMs: number): Promise<void> {
+    this.#draining = true;
     this.#closing = true;
     if (this.#listenSocket) {
       this.#deps.uws.us_listen_socket_close(this.#listenSocket);
@@ -98,6 +126,9 @@ export class HttpServer {
         };
       });
     }
+    // In the 20.30 binary, missing from its type definitions (checked: it exists, and closes
+    // every socket of the app).
+    (this.#app as Uws.TemplatedApp & { close(): void }).close();
   }
 
   #handle(res: Uws.HttpResponse, req: Uws.HttpRequest): void {
@@ -122,7 +153,16 @@ export class HttpServer {
         chunked = true;
       }
     });
-    const state: ResponseState = { aborted: false, done: false };
+    const server = this;
+    const state: ResponseState = {
+      aborted: false,
+      done: false,
+      // Read when the response ends, so a request already in flight when the stop reaches its
+      // second phase closes its connection too.
+      get closeConnection() {
+        return server.#closing;
+      },
+    };
     res.onAborted(() => {
       state.aborted = true;
       state.onAbort?.();
@@ -149,14 +189,22 @@ export class HttpServer {
     this.#inFlight++;
     const finish = (status: number, worker: number | null): void => {
       this.#inFlight--;
-      this.#deps.log.info({ method, path, status, ms: Math.round((performance.now() - started) * 100) / 100, worker }, 'request');
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      this.#deps.log.info({ method, path, status, ms, worker }, 'request');
+      this.#deps.accessLog?.record({
+        remoteAddr: clientAddress(headers, remoteAddr, config.trustedProxies),
+        method,
+        uri: head.uri,
+        protocol: head.protocol,
+        status,
+        bytes: state.sent ?? 0,
+        referer: headerValue(headers, 'referer'),
+        userAgent: headerValue(headers, 'user-agent'),
+        ms,
+        worker,
+      });
       if (this.#inFlight === 0 && this.#drained) this.#drained();
     };
-
-    if (this.#closing) {
-      finish(writeError(res, state, new BridgeError('SHUTTING_DOWN', 'server is shutting down'), true), null);
-      return;
-    }
     if (headerBytes > config.maxHeaderSize) {
       finish(writeError(res, state, new BridgeError('HEADERS_TOO_LARGE', 'request headers exceed MAX_HEADER_SIZE'), true), null);
       return;
@@ -219,13 +267,13 @@ export class HttpServer {
    */
   #answerProbe(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, liveness: boolean): void {
     const workers = this.#deps.supervisor.readyCount;
-    const ready = liveness || (workers > 0 && !this.#closing);
+    const ready = liveness || (workers > 0 && !this.#draining);
     const body = JSON.stringify({
       status: ready ? 'ok' : 'unavailable',
       workers,
       idle: this.#deps.scheduler.idleCount,
       waiting: this.#deps.scheduler.waiting,
-      closing: this.#closing,
+      closing: this.#draining,
     });
     const headers: HeaderPairs = [['Content-Type', 'application/json'], ['Cache-Control', 'no-store'], ...(ready ? [] : UNAVAILABLE_HEADERS)];
     writeResponse(res, state, isHead, ready ? 200 : 503, headers, Buffer.from(body));

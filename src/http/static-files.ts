@@ -15,7 +15,7 @@ import { constants } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
-import { endWithoutBody, statusLine, writeResponse, type ResponseState } from './respond.js';
+import { endWithoutBody, statusLine, writeCloseHeader, writeResponse, type ResponseState } from './respond.js';
 import { isInside, isServablePath, StaticIndex, type StaticEntry, type StaticIndexOptions } from './static-cache.js';
 import { BodyWriter } from './body-writer.js';
 import type { Uws } from './uws.js';
@@ -357,6 +357,7 @@ export class StaticFiles {
             if (!headersSent) {
               headersSent = true;
               res.writeStatus(statusLine(plan.status));
+              writeCloseHeader(res, state);
               for (const [name, value] of plan.headers) res.writeHeader(name, value);
             }
             ok = writer.write(buffer.subarray(0, bytesRead));
@@ -390,7 +391,7 @@ export class StaticFiles {
     res.cork(() => {
       res.writeStatus(statusLine(plan.status));
       for (const [name, value] of plan.headers) res.writeHeader(name, value);
-      endWithoutBody(res, length);
+      endWithoutBody(res, length, state.closeConnection);
     });
     return plan.status;
   }
@@ -404,9 +405,10 @@ export class StaticFiles {
       res.writeStatus(statusLine(status));
       for (const [name, value] of [...TEXT, ...extra]) res.writeHeader(name, value);
       if (isHead) {
-        endWithoutBody(res, body.byteLength);
+        endWithoutBody(res, body.byteLength, state.closeConnection);
       } else {
-        res.end(body);
+        state.sent = body.byteLength;
+        res.end(body, state.closeConnection);
       }
     });
     return status;
