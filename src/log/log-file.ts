@@ -2,7 +2,7 @@
  * A log file that never blocks the event loop, never grows memory without bound, and can be
  * reopened in place for log rotation (SIGUSR1, as nginx does).
  *
- * Writes go to sonic-boom (pino's own file writer): a line is appended to an in-memory buffer and
+ * Writes go to sonic-boom (pino's own file writer, made by pino.destination): a line is appended to an in-memory buffer and
  * written by asynchronous fs.write calls, many lines per call while one is in flight. When the
  * disk does not keep up and more than `maxBuffer` bytes wait, new lines are dropped and counted
  * instead of queued. Reopening opens the path again (logrotate has renamed the old file) and
@@ -10,7 +10,10 @@
  * is lost or split across the rotation.
  */
 import { openSync } from 'node:fs';
-import { SonicBoom } from 'sonic-boom';
+import pino from 'pino';
+
+/** sonic-boom, as pino.destination makes it. */
+type SonicBoom = ReturnType<typeof pino.destination>;
 
 export interface LogFileOptions {
   /** Most bytes waiting for the disk; past it, lines are dropped (counted in `dropped`). */
@@ -67,7 +70,7 @@ export class LogFile {
   #open(): SonicBoom {
     // Opened here with openSync (one syscall, at start and on SIGUSR1): an asynchronous open
     // leaves a window in which an early exit cannot flush ("sonic boom is not ready yet").
-    const dest = new SonicBoom({ fd: openSync(this.path, 'a', 0o640), sync: false, maxLength: this.#options.maxBuffer });
+    const dest = pino.destination({ fd: openSync(this.path, 'a', 0o640), sync: false, maxLength: this.#options.maxBuffer });
     dest.on('drop', () => this.#dropped++);
     dest.on('error', (err: Error) => this.#options.onError(err));
     return dest;
