@@ -48,9 +48,10 @@ async function run(config: Config, log: Logger): Promise<void> {
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
-  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
+  // Before any PHP worker starts: a bad TLS certificate stops the start here (TLS_INVALID).
   const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor });
+  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup, () => http.reloadTls());
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -72,6 +73,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading PHP workers');
+    void http.reloadTls();
     supervisor.reload().catch(() => undefined);
   });
   if (config.watch) watchForChanges(config.laravelPath, log, () => supervisor.reload().catch(() => undefined));
@@ -79,7 +81,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   await supervisor.start();
   const port = await http.listen();
   log.info(
-    { url: `http://${config.httpHost}:${port}`, threads: dispatcher.threads, workers: supervisor.readyCount, poolMax: config.poolMax },
+    { url: `${http.tls ? 'https' : 'http'}://${config.httpHost}:${port}`, ...(config.httpRedirectPort === null ? {} : { redirectPort: config.httpRedirectPort }), threads: dispatcher.threads, workers: supervisor.readyCount, poolMax: config.poolMax },
     'listening',
   );
 }

@@ -7,7 +7,7 @@
  * onAborted is registered before any await; `state` guards every write after abort or end.
  */
 import type { Config } from '../config.js';
-import { BridgeError, StartupError, toBridgeError } from '../errors.js';
+import { BridgeError, toBridgeError } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
 import type { PhpWorker } from '../pool/php-worker.js';
@@ -17,6 +17,9 @@ import type { Dispatcher } from '../threads/dispatcher.js';
 import { readBody } from './body.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { PhpResponseWriter } from './php-response.js';
+import { FrontListener, type TlsReload } from './front-listener.js';
+import { RateLimitGate } from './rate-limit-gate.js';
+import { RedirectListener } from './redirect.js';
 import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
 import { StaticFiles } from './static-files.js';
 import type { Uws } from './uws.js';
@@ -36,8 +39,9 @@ const discard = (): void => undefined;
 
 export class HttpServer {
   readonly #deps: HttpServerDeps;
-  readonly #app: Uws.TemplatedApp;
-  #listenSocket: Uws.us_listen_socket | null = null;
+  readonly #listener: FrontListener;
+  readonly #redirect: RedirectListener | null;
+  readonly #rateLimit: RateLimitGate | null;
   #inFlight = 0;
   #drained: (() => void) | null = null;
   #closing = false;
@@ -48,8 +52,9 @@ export class HttpServer {
     this.#static = deps.config.staticFiles
       ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
       : null;
-    this.#app = deps.uws.App();
-    this.#app.any('/*', (res, req) => {
+    this.#rateLimit = RateLimitGate.from(deps.config);
+    // Plain or TLS (and the certificate swap on reload): src/http/front-listener.ts.
+    this.#listener = new FrontListener(deps.uws, deps.config, deps.log, (res, req) => {
       try {
         this.#handle(res, req);
       } catch (err) {
@@ -62,33 +67,34 @@ export class HttpServer {
         }
       }
     });
+    const redirectPort = deps.config.httpRedirectPort;
+    this.#redirect = redirectPort === null ? null : new RedirectListener(deps.uws, deps.config.httpHost, redirectPort, deps.config.httpPort);
   }
 
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  listen(): Promise<number> {
-    const { httpHost, httpPort } = this.#deps.config;
-    return new Promise((resolve, reject) => {
-      this.#app.listen(httpHost, httpPort, (token) => {
-        if (!token) {
-          reject(new StartupError('SOCKET_IN_USE', `cannot listen on ${httpHost}:${httpPort}: the port is in use or the address is not available (HTTP_HOST/HTTP_PORT)`));
-          return;
-        }
-        this.#listenSocket = token;
-        resolve(this.#deps.uws.us_socket_local_port(token));
-      });
-    });
+  get tls(): boolean {
+    return this.#listener.tls;
+  }
+
+  async listen(): Promise<number> {
+    const port = await this.#listener.listen();
+    await this.#redirect?.listen();
+    return port;
+  }
+
+  /** On reload: new certificate files are used for new connections (src/http/front-listener.ts). */
+  reloadTls(): Promise<TlsReload> {
+    return this.#listener.reload();
   }
 
   /** Stops accepting connections and resolves when in-flight requests are done (or `graceMs` passes). */
   async close(graceMs: number): Promise<void> {
     this.#closing = true;
-    if (this.#listenSocket) {
-      this.#deps.uws.us_listen_socket_close(this.#listenSocket);
-      this.#listenSocket = null;
-    }
+    this.#listener.close();
+    this.#redirect?.close();
     if (this.#inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -137,7 +143,7 @@ export class HttpServer {
       remote_port: 0,
       server_addr: config.httpHost,
       server_port: config.httpPort,
-      https: false,
+      https: this.#listener.tls,
       protocol: 'HTTP/1.1',
       time: Date.now() / 1000,
     };
@@ -153,6 +159,10 @@ export class HttpServer {
       if (this.#inFlight === 0 && this.#drained) this.#drained();
     };
 
+    if (this.#rateLimit !== null) {
+      const refused = this.#rateLimit.refuse(res, state, path, remoteAddr, headers, contentLength > 0 || chunked);
+      if (refused !== 0) return finish(refused, null);
+    }
     if (this.#closing) {
       finish(writeError(res, state, new BridgeError('SHUTTING_DOWN', 'server is shutting down'), true), null);
       return;
