@@ -33,6 +33,8 @@ export class FrontListener {
   #app: Uws.TemplatedApp;
   #token: Uws.us_listen_socket | null = null;
   #closed = false;
+  /** Fixed at start: TLS cannot be switched on or off by a reload. */
+  readonly tls: boolean;
 
   /** Throws a TLS_INVALID StartupError when the certificate or key is missing or bad. */
   constructor(uws: typeof Uws, config: Config, log: Logger, handler: Handler) {
@@ -47,11 +49,9 @@ export class FrontListener {
       this.#app = uws.App();
       this.#app.any('/*', handler);
     }
+    this.tls = this.#files !== null;
   }
 
-  get tls(): boolean {
-    return this.#files !== null;
-  }
 
   listen(): Promise<number> {
     return this.#listen(this.#app).then((token) => {
