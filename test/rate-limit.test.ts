@@ -65,7 +65,7 @@ describe('RATE_LIMIT', () => {
     // A chain whose rightmost untrusted address is the exhausted client is that client, whatever
     // the left part claims; Laravel's TrustProxies (trusting loopback) reads the same address.
     expect((await get('/api/ping', '203.0.113.99, 198.51.100.7')).status).toBe(429);
-    const seen = await (await get('/api/edge/scheme', '203.0.113.99, 198.51.100.7')).json();
+    const seen = (await (await get('/api/edge/scheme', '203.0.113.99, 198.51.100.7')).json()) as { ip: string };
     expect(seen.ip).toBe('198.51.100.7');
   });
 
