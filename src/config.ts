@@ -83,6 +83,21 @@ export interface Config {
   readonly watch: boolean;
   /** Serve files under the app's public/ from the front door (nginx's try_files), not PHP. */
   readonly staticFiles: boolean;
+  // --- The edge: TLS and rate limiting (src/http/tls-files.ts, front-listener.ts, rate-limit.ts) ---
+  /** PEM certificate (chain) and key; both set = HTTP_PORT speaks TLS. Checked at start by tls-files.ts. */
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
+  readonly tlsPassphrase: string | null;
+  /** A plain listener answering every request with a 308 to the https URL; null = off. */
+  readonly httpRedirectPort: number | null;
+  /** Requests per second per client address (token bucket refill rate); 0 = off. */
+  readonly rateLimit: number;
+  /** The bucket's size: requests a client may send at once after being idle. */
+  readonly rateLimitBurst: number;
+  /** Addresses whose buckets are kept (a power of two); beyond it the least recently seen give theirs up. */
+  readonly rateLimitTableSize: number;
+  /** Paths never limited besides HEALTH_PATH and READY_PATH (exact match). */
+  readonly rateLimitExempt: readonly string[];
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -234,6 +249,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     trustedProxiesRaw: source['TRUSTED_PROXIES'] ?? '',
     watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
     staticFiles: read('STATIC_FILES', () => env.get('STATIC_FILES').default('true').asBoolStrict()),
+    ...readEdge(source, cwd, intIn),
   };
   return Object.freeze(config);
 }
@@ -247,6 +263,42 @@ export function loadConfig(options: LoadOptions = {}): Config {
 function defaultWorkerThreads(): number {
   const cores = availableParallelism();
   return cores <= 4 ? 0 : Math.min(4, Math.floor(cores / 4));
+}
+
+type IntIn = (name: string, def: number, min: number, max: number, unit?: string) => number;
+
+/**
+ * TLS and rate limiting, one block. Only the settings are checked here; whether the certificate
+ * files can be read and parsed is checked at start (and on reload) by src/http/tls-files.ts,
+ * because a reload must re-read them.
+ */
+function readEdge(source: Record<string, string | undefined>, cwd: string, intIn: IntIn): Pick<Config, 'tlsCertFile' | 'tlsKeyFile' | 'tlsPassphrase' | 'httpRedirectPort' | 'rateLimit' | 'rateLimitBurst' | 'rateLimitTableSize' | 'rateLimitExempt'> {
+  const cert = source['TLS_CERT_FILE'] || null;
+  const key = source['TLS_KEY_FILE'] || null;
+  if ((cert === null) !== (key === null)) {
+    const missing = cert === null ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE';
+    throw new ConfigError(`invalid configuration: "TLS_CERT_FILE" and "TLS_KEY_FILE" must be set together (TLS needs both), but "${missing}" is not set`);
+  }
+  const redirect = source['HTTP_REDIRECT_PORT'] ? intIn('HTTP_REDIRECT_PORT', 0, 1, 65_535) : null;
+  if (redirect !== null && cert === null) {
+    throw new ConfigError('invalid configuration: "HTTP_REDIRECT_PORT" redirects to https and needs TLS: set "TLS_CERT_FILE" and "TLS_KEY_FILE" too');
+  }
+  const rate = intIn('RATE_LIMIT', 0, 0, 1_000_000, ' (requests per second, 0 = off)');
+  const burst = intIn('RATE_LIMIT_BURST', Math.max(1, rate * 2), 1, 10_000_000, ' (requests)');
+  const table = intIn('RATE_LIMIT_TABLE_SIZE', 1_048_576, 1024, 67_108_864, ' (client addresses)');
+  const exempt = (source['RATE_LIMIT_EXEMPT'] ?? '/metrics').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const path of exempt) pathSetting(path, 'RATE_LIMIT_EXEMPT');
+  return {
+    tlsCertFile: cert === null ? null : resolve(cwd, cert),
+    tlsKeyFile: key === null ? null : resolve(cwd, key),
+    tlsPassphrase: source['TLS_PASSPHRASE'] || null,
+    httpRedirectPort: redirect,
+    rateLimit: rate,
+    rateLimitBurst: burst,
+    // A power of two, so a slot is found with a mask (src/http/rate-limit.ts).
+    rateLimitTableSize: 2 ** Math.ceil(Math.log2(table)),
+    rateLimitExempt: Object.freeze(exempt),
+  };
 }
 
 function pathSetting(value: string, name: string): string {

@@ -51,10 +51,11 @@ async function run(config: Config, log: Logger): Promise<void> {
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
-  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
   const accessLog = config.accessLog === null ? null : openAccessLog(config, log);
+  // Before any PHP worker starts: a bad TLS certificate stops the start here (TLS_INVALID).
   const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog });
+  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup, () => http.reloadTls());
 
   let stopping = false;
   let skipDelay: (() => void) | null = null;
@@ -99,6 +100,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   });
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading PHP workers');
+    void http.reloadTls();
     supervisor.reload().catch(() => undefined);
   });
   if (config.watch) watchForChanges(config.laravelPath, log, () => supervisor.reload().catch(() => undefined));
@@ -106,7 +108,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   await supervisor.start();
   const port = await http.listen();
   log.info(
-    { url: `http://${config.httpHost}:${port}`, threads: dispatcher.threads, workers: supervisor.readyCount, poolMax: config.poolMax },
+    { url: `${http.tls ? 'https' : 'http'}://${config.httpHost}:${port}`, ...(config.httpRedirectPort === null ? {} : { redirectPort: config.httpRedirectPort }), threads: dispatcher.threads, workers: supervisor.readyCount, poolMax: config.poolMax },
     'listening',
   );
 }

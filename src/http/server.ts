@@ -7,7 +7,7 @@
  * onAborted is registered before any await; `state` guards every write after abort or end.
  */
 import type { Config } from '../config.js';
-import { BridgeError, StartupError, toBridgeError } from '../errors.js';
+import { BridgeError, toBridgeError } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
 import type { PhpWorker } from '../pool/php-worker.js';
@@ -16,9 +16,12 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import type { AccessLog } from '../log/access-log.js';
 import { readBody } from './body.js';
-import { clientAddress } from './client-address.js';
+import { resolveClientAddress } from './client-address.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { PhpResponseWriter } from './php-response.js';
+import { FrontListener, type TlsReload } from './front-listener.js';
+import { RateLimitGate } from './rate-limit-gate.js';
+import { RedirectListener } from './redirect.js';
 import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
 import { StaticFiles } from './static-files.js';
 import type { Uws } from './uws.js';
@@ -44,8 +47,9 @@ const discard = (): void => undefined;
 
 export class HttpServer {
   readonly #deps: HttpServerDeps;
-  readonly #app: Uws.TemplatedApp;
-  #listenSocket: Uws.us_listen_socket | null = null;
+  readonly #listener: FrontListener;
+  readonly #redirect: RedirectListener | null;
+  readonly #rateLimit: RateLimitGate | null;
   #inFlight = 0;
   #drained: (() => void) | null = null;
   /** Stopping, first phase: readiness answers 503, requests are still served as usual. */
@@ -59,8 +63,9 @@ export class HttpServer {
     this.#static = deps.config.staticFiles
       ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
       : null;
-    this.#app = deps.uws.App();
-    this.#app.any('/*', (res, req) => {
+    this.#rateLimit = RateLimitGate.from(deps.config);
+    // Plain or TLS (and the certificate swap on reload): src/http/front-listener.ts.
+    this.#listener = new FrontListener(deps.uws, deps.config, deps.log, (res, req) => {
       try {
         this.#handle(res, req);
       } catch (err) {
@@ -73,24 +78,27 @@ export class HttpServer {
         }
       }
     });
+    const redirectPort = deps.config.httpRedirectPort;
+    this.#redirect = redirectPort === null ? null : new RedirectListener(deps.uws, deps.config.httpHost, redirectPort, deps.config.httpPort);
   }
 
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  listen(): Promise<number> {
-    const { httpHost, httpPort } = this.#deps.config;
-    return new Promise((resolve, reject) => {
-      this.#app.listen(httpHost, httpPort, (token) => {
-        if (!token) {
-          reject(new StartupError('SOCKET_IN_USE', `cannot listen on ${httpHost}:${httpPort}: the port is in use or the address is not available (HTTP_HOST/HTTP_PORT)`));
-          return;
-        }
-        this.#listenSocket = token;
-        resolve(this.#deps.uws.us_socket_local_port(token));
-      });
-    });
+  get tls(): boolean {
+    return this.#listener.tls;
+  }
+
+  async listen(): Promise<number> {
+    const port = await this.#listener.listen();
+    await this.#redirect?.listen();
+    return port;
+  }
+
+  /** On reload: new certificate files are used for new connections (src/http/front-listener.ts). */
+  reloadTls(): Promise<TlsReload> {
+    return this.#listener.reload();
   }
 
   /**
@@ -113,10 +121,8 @@ export class HttpServer {
   async close(graceMs: number): Promise<void> {
     this.#draining = true;
     this.#closing = true;
-    if (this.#listenSocket) {
-      this.#deps.uws.us_listen_socket_close(this.#listenSocket);
-      this.#listenSocket = null;
-    }
+    this.#listener.close();
+    this.#redirect?.close();
     if (this.#inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -126,9 +132,7 @@ export class HttpServer {
         };
       });
     }
-    // In the 20.30 binary, missing from its type definitions (checked: it exists, and closes
-    // every socket of the app).
-    (this.#app as Uws.TemplatedApp & { close(): void }).close();
+    this.#listener.closeConnections();
   }
 
   #handle(res: Uws.HttpResponse, req: Uws.HttpRequest): void {
@@ -177,7 +181,7 @@ export class HttpServer {
       remote_port: 0,
       server_addr: config.httpHost,
       server_port: config.httpPort,
-      https: false,
+      https: this.#listener.tls,
       protocol: 'HTTP/1.1',
       time: Date.now() / 1000,
     };
@@ -192,7 +196,7 @@ export class HttpServer {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       this.#deps.log.info({ method, path, status, ms, worker }, 'request');
       this.#deps.accessLog?.record({
-        remoteAddr: clientAddress(headers, remoteAddr, config.trustedProxies),
+        remoteAddr: resolveClientAddress(remoteAddr, headers, config.trustedProxies),
         method,
         uri: head.uri,
         protocol: head.protocol,
@@ -205,6 +209,11 @@ export class HttpServer {
       });
       if (this.#inFlight === 0 && this.#drained) this.#drained();
     };
+
+    if (this.#rateLimit !== null) {
+      const refused = this.#rateLimit.refuse(res, state, path, remoteAddr, headers, contentLength > 0 || chunked);
+      if (refused !== 0) return finish(refused, null);
+    }
     if (headerBytes > config.maxHeaderSize) {
       finish(writeError(res, state, new BridgeError('HEADERS_TOO_LARGE', 'request headers exceed MAX_HEADER_SIZE'), true), null);
       return;

@@ -11,7 +11,17 @@ import type { Logger } from '../logger.js';
 import type { Supervisor } from './supervisor.js';
 import { applySocketGroup } from './socket-files.js';
 
-export function listenControlSocket(path: string, supervisor: Supervisor, log: Logger, group: string | null = null): Promise<Server> {
+/**
+ * `alsoOnReload` runs beside the workers' reload (the TLS certificate swap); its result is
+ * added to the reply.
+ */
+export function listenControlSocket(
+  path: string,
+  supervisor: Supervisor,
+  log: Logger,
+  group: string | null = null,
+  alsoOnReload: () => Promise<object> = () => Promise.resolve({}),
+): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer((socket) => {
       socket.on('error', () => undefined);
@@ -23,9 +33,10 @@ export function listenControlSocket(path: string, supervisor: Supervisor, log: L
         };
         if (command === 'reload') {
           log.info('reload requested on the control socket');
+          const also = alsoOnReload();
           supervisor.reload().then(
-            (result) => reply({ ok: true, ...result }),
-            (err: Error) => reply({ ok: false, error: err.message }),
+            async (result) => reply({ ok: true, ...result, ...(await also) }),
+            async (err: Error) => reply({ ok: false, error: err.message, ...(await also) }),
           );
         } else if (command === 'status') {
           reply({ ok: true, workers: supervisor.status() });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress } from '../../src/http/client-address.js';
+import { resolveClientAddress } from '../../src/http/client-address.js';
 import { parseTrustedProxies } from '../../src/http/trusted-proxies.js';
 import { combinedLine, escapeField, jsonLine, timeLocal, type AccessEntry } from '../../src/log/access-line.js';
 
@@ -54,19 +54,19 @@ describe('access-log lines', () => {
   });
 });
 
-describe('clientAddress (realip with real_ip_recursive on)', () => {
+describe('resolveClientAddress (realip with real_ip_recursive on)', () => {
   const proxies = parseTrustedProxies('10.0.0.0/8, 127.0.0.1');
   const xff = (value: string): Array<[string, string]> => [['x-forwarded-for', value]];
 
   it('an untrusted peer is the client, whatever it claims', () => {
-    expect(clientAddress(xff('1.1.1.1'), '192.0.2.1', proxies)).toBe('192.0.2.1');
+    expect(resolveClientAddress('192.0.2.1', xff('1.1.1.1'), proxies)).toBe('192.0.2.1');
   });
   it('behind trusted proxies: the rightmost address that is not a trusted proxy', () => {
-    expect(clientAddress(xff('6.6.6.6, 198.51.100.2, 10.1.2.3'), '127.0.0.1', proxies)).toBe('198.51.100.2');
+    expect(resolveClientAddress('127.0.0.1', xff('6.6.6.6, 198.51.100.2, 10.1.2.3'), proxies)).toBe('198.51.100.2');
   });
   it('every hop trusted: the leftmost; no header: the peer; garbage stops the walk', () => {
-    expect(clientAddress(xff('10.0.0.5, 10.0.0.6'), '127.0.0.1', proxies)).toBe('10.0.0.5');
-    expect(clientAddress([], '127.0.0.1', proxies)).toBe('127.0.0.1');
-    expect(clientAddress(xff('198.51.100.2, not-an-ip'), '10.0.0.1', proxies)).toBe('10.0.0.1');
+    expect(resolveClientAddress('127.0.0.1', xff('10.0.0.5, 10.0.0.6'), proxies)).toBe('10.0.0.5');
+    expect(resolveClientAddress('127.0.0.1', [], proxies)).toBe('127.0.0.1');
+    expect(resolveClientAddress('10.0.0.1', xff('198.51.100.2, not-an-ip'), proxies)).toBe('10.0.0.1');
   });
 });
