@@ -9,6 +9,7 @@ import { BridgeError, StartupError } from './errors.js';
 import { createLogger, flushLogs, type Logger } from './logger.js';
 import { loadNativeUws } from './http/uws.js';
 import { HttpServer } from './http/server.js';
+import { MicroCache } from './http/micro-cache.js';
 import { WorkerScheduler } from './pool/scheduler.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { claimSocketPath, removeQuietly } from './supervisor/socket-files.js';
@@ -48,9 +49,10 @@ async function run(config: Config, log: Logger): Promise<void> {
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
-  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup);
+  const cache = config.cacheMaxBytes > 0 ? new MicroCache(config.cacheMaxBytes, config.cacheMaxEntrySize) : null;
+  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup, cache);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
-  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor });
+  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, cache });
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
