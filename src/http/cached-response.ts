@@ -48,6 +48,9 @@ function replay(entry: CacheEntry, status: CacheStatus, handler: ResponseHandler
   handler.onEnd();
 }
 
+/** Request headers that let PHP answer 304 (RFC 9110 §13.1). */
+const CONDITIONAL = new Set(['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range']);
+
 /** Headers the cache sets on every answer itself: a copy of the app's own would be stale. */
 const OWN_HEADERS = new Set(['age', 'x-cache']);
 
@@ -117,14 +120,14 @@ export class CacheFront {
     const entry = cache.get(key);
     let fallback: CacheEntry | null = null;
     if (entry !== undefined && cache.matches(entry, target.head.headers)) {
-      const state_ = freshness(entry, now);
-      if (state_ === 'fresh') return this.#answer(res, state, target.head, entry, 'HIT', finish);
-      if (state_ === 'stale-while-revalidate') {
+      const fresh = freshness(entry, now);
+      if (fresh === 'fresh') return this.#answer(res, state, target.head, entry, 'HIT', finish);
+      if (fresh === 'stale-while-revalidate') {
         this.#answer(res, state, target.head, entry, 'STALE', finish);
         this.#refresh(key, target);
         return;
       }
-      if (state_ === 'stale-if-error') fallback = entry;
+      if (fresh === 'stale-if-error') fallback = entry;
     }
     const lock = cache.lockFor(key);
     if (lock !== undefined && !lock.full && !retried) {
@@ -193,7 +196,9 @@ export class CacheFront {
     const { cache } = this.#d;
     if (!cache.beginRefresh(key)) return;
     const collector = new RefreshCollector(this, target, () => cache.endRefresh(key));
-    this.#d.fetchDetached({ ...target.head, method: 'GET', time: Date.now() / 1000 }, collector);
+    // Without the client's conditions: a 304 could not refresh the entry.
+    const headers = target.head.headers.filter(([name]) => !CONDITIONAL.has(name));
+    this.#d.fetchDetached({ ...target.head, method: 'GET', headers, time: Date.now() / 1000 }, collector);
   }
 
   /** @internal used by the recorders */
