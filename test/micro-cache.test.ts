@@ -30,7 +30,7 @@ async function phpRuns(t: string): Promise<number> {
   return ((await res.json()) as { count: number }).count;
 }
 
-const failMode = async (t: string, mode: '500' | 'exit' | 'off'): Promise<void> => {
+const failMode = async (t: string, mode: '500' | 'exit' | 'slow' | 'off'): Promise<void> => {
   const res = await fetch(`${server.url}/api/cache/fail?tag=${t}&mode=${mode}`, { method: 'POST' });
   expect(res.status).toBe(200);
 };
@@ -43,7 +43,8 @@ interface Stats {
 
 beforeAll(async () => {
   assertAppBuilt(DEFAULT_APP);
-  server = await startServer({ CACHE_MAX_MB: '1', MAX_RESPONSE_BUFFER: String(BUFFER), SOCKET_POOL_MIN: '3', SOCKET_POOL_MAX: '3' });
+  // REQUEST_TIMEOUT 2 s: the probe's `slow` mode (5 s) times out.
+  server = await startServer({ CACHE_MAX_MB: '1', MAX_RESPONSE_BUFFER: String(BUFFER), REQUEST_TIMEOUT: '2', SOCKET_POOL_MIN: '3', SOCKET_POOL_MAX: '3' });
 });
 
 afterAll(async () => {
@@ -156,6 +157,20 @@ describe('micro-cache', () => {
     expect(healed.body['count']).toBe(4);
   });
 
+  it('stale-if-error: serves STALE when PHP runs past REQUEST_TIMEOUT (the front door\'s 504)', async () => {
+    const t = tag();
+    const q = `cc=${encodeURIComponent('public, max-age=1, stale-if-error=60')}`;
+    expect((await get(page(t, q))).cache).toBe('MISS');
+    await new Promise((r) => setTimeout(r, 1100));
+    await failMode(t, 'slow');
+    const started = Date.now();
+    const late = await get(page(t, q));
+    expect(late).toMatchObject({ status: 200, cache: 'STALE' });
+    expect(late.body['count']).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    await failMode(t, 'off');
+  });
+
   it('without stale-if-error, a failure reaches the client', async () => {
     const t = tag();
     const q = `cc=${encodeURIComponent('public, max-age=1')}`;
@@ -216,5 +231,25 @@ describe('micro-cache', () => {
     expect(stats.entries).toBeGreaterThan(10);
     expect((await get(keys[39]!)).cache).toBe('HIT');
     expect((await get(keys[0]!)).cache).toBe('MISS');
+  });
+});
+
+describe('micro-cache off (CACHE_MAX_MB=0, the default)', () => {
+  let plain: RunningServer;
+  beforeAll(async () => {
+    plain = await startServer({ SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1' });
+  });
+  afterAll(async () => {
+    await plain?.stop();
+  });
+
+  it('sends every request to PHP and adds no X-Cache', async () => {
+    const t = tag();
+    for (let i = 1; i <= 2; i++) {
+      const res = await fetch(`${plain.url}/api/cache/page?tag=${t}`);
+      expect(res.headers.get('x-cache')).toBeNull();
+      expect(((await res.json()) as { count: number }).count).toBe(i);
+    }
+    expect(await control(plain.socketPath, 'cache-stats')).toMatchObject({ ok: false, error: expect.stringMatching(/off/) });
   });
 });

@@ -19,7 +19,8 @@ class CacheController
      * `Cache-Control: public, max-age=60` unless the query says otherwise:
      * cc=<raw Cache-Control>, vary=<Vary>, cookie=1 (a Set-Cookie), status=N, bytes=N (padding),
      * stream=1 (a StreamedResponse), sleep=ms (before answering). After POST /api/cache/fail
-     * for the tag, the page fails: `mode=500` answers 500, `mode=exit` kills the worker.
+     * for the tag, the page fails: `mode=500` answers 500, `mode=exit` kills the worker,
+     * `mode=slow` takes 5 s (past the suite's REQUEST_TIMEOUT).
      */
     public function page(Request $request): Response|JsonResponse|StreamedResponse
     {
@@ -32,6 +33,9 @@ class CacheController
         $fail = @file_get_contents($this->file($tag, 'fail'));
         if ($fail === 'exit') {
             exit(1);
+        }
+        if ($fail === 'slow') {
+            sleep(5);
         }
         if ($fail === '500') {
             return response()->json(['error' => 'failing on demand', 'count' => $count], 500);
@@ -69,7 +73,7 @@ class CacheController
         return response()->json(['count' => $raw === false ? 0 : (int) $raw]);
     }
 
-    /** POST /api/cache/fail?tag=T&mode=500|exit|off — make the page for T fail (or stop failing). */
+    /** POST /api/cache/fail?tag=T&mode=500|exit|slow|off — make the page for T fail (or stop failing). */
     public function failMode(Request $request): JsonResponse
     {
         $file = $this->file($this->tag($request), 'fail');
