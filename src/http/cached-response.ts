@@ -16,7 +16,7 @@ import { NO_FLOW, type FlowControl, type ResponseHandler, type ResponseHeadInfo 
 import { requestIsCacheable, storagePolicy, type StoragePolicy } from './cache-policy.js';
 import { ageSeconds, freshness, type CacheEntry, type KeyLock, type MicroCache } from './micro-cache.js';
 import { PhpResponseWriter } from './php-response.js';
-import type { ResponseState } from './respond.js';
+import { findUnsafeHeader, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE';
@@ -203,7 +203,9 @@ export class CacheFront {
 
   /** @internal used by the recorders */
   policyFor(head: ResponseHeadInfo): StoragePolicy | null {
-    return head.streamed ? null : storagePolicy(head.status, head.headers);
+    // A head the writer refuses (502) is not kept either: each hit would be that 502 again.
+    if (head.streamed || findUnsafeHeader(head.headers) !== null) return null;
+    return storagePolicy(head.status, head.headers);
   }
 
   /** @internal */
