@@ -65,6 +65,15 @@ describe('micro-cache', () => {
     expect(await phpRuns(t)).toBe(1);
   });
 
+  it('answers a client\'s Cache-Control: no-cache and its cookies from the cache, as nginx does by default', async () => {
+    const t = tag();
+    expect((await get(page(t))).cache).toBe('MISS');
+    const noCache = await get(page(t), { headers: { 'cache-control': 'no-cache', pragma: 'no-cache' } });
+    const withCookie = await get(page(t), { headers: { cookie: 'laravel_session=abc' } });
+    expect([noCache.cache, withCookie.cache]).toEqual(['HIT', 'HIT']);
+    expect(await phpRuns(t)).toBe(1);
+  });
+
   it('sends 50 concurrent requests for one cold key to PHP once', async () => {
     const t = tag();
     const answers = await Promise.all(Array.from({ length: 50 }, () => get(page(t, 'sleep=300'))));
