@@ -98,6 +98,10 @@ export interface Config {
   readonly rateLimitTableSize: number;
   /** Paths never limited besides HEALTH_PATH and READY_PATH (exact match). */
   readonly rateLimitExempt: readonly string[];
+  /** Micro-cache (src/http/micro-cache.ts): bytes of responses kept in memory; 0 = off. */
+  readonly cacheMaxBytes: number;
+  /** Largest single response the micro-cache keeps (never more than MAX_RESPONSE_BUFFER). */
+  readonly cacheMaxEntrySize: number;
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -250,6 +254,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
     staticFiles: read('STATIC_FILES', () => env.get('STATIC_FILES').default('true').asBoolStrict()),
     ...readEdge(source, cwd, intIn),
+    // The micro-cache: off unless CACHE_MAX_MB is set, since caching is the app's promise
+    // (Cache-Control: public), and an operator should opt in to the memory it takes.
+    cacheMaxBytes: intIn('CACHE_MAX_MB', 0, 0, 1_048_576, ' (megabytes, 0 = off)') * 1024 * 1024,
+    cacheMaxEntrySize: read('CACHE_MAX_ENTRY_SIZE', () => parseSize('CACHE_MAX_ENTRY_SIZE', source['CACHE_MAX_ENTRY_SIZE'] ?? '1m')),
   };
   return Object.freeze(config);
 }

@@ -12,6 +12,7 @@ import { createLogger, flushLogs, reopenLogs, type Logger } from './logger.js';
 import { AccessLog } from './log/access-log.js';
 import { loadNativeUws } from './http/uws.js';
 import { HttpServer } from './http/server.js';
+import { MicroCache } from './http/micro-cache.js';
 import { WorkerScheduler } from './pool/scheduler.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { claimSocketPath, removeQuietly } from './supervisor/socket-files.js';
@@ -53,9 +54,10 @@ async function run(config: Config, log: Logger): Promise<void> {
   const supervisor = new Supervisor(config, scheduler, log);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
   const accessLog = config.accessLog === null ? null : openAccessLog(config, log);
+  const cache = config.cacheMaxBytes > 0 ? new MicroCache(config.cacheMaxBytes, config.cacheMaxEntrySize) : null;
   // Before any PHP worker starts: a bad TLS certificate stops the start here (TLS_INVALID).
-  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog });
-  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup, () => http.reloadTls());
+  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog, cache });
+  const control = await listenControlSocket(config.socketPath, supervisor, log, { group: config.socketGroup, alsoOnReload: () => http.reloadTls(), cache });
 
   let stopping = false;
   let skipDelay: (() => void) | null = null;

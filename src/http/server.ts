@@ -15,6 +15,9 @@ import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import type { AccessLog } from '../log/access-log.js';
+import type { ResponseHandler } from '../pool/connection.js';
+import { CacheFront, type DispatchTap } from './cached-response.js';
+import type { MicroCache } from './micro-cache.js';
 import { readBody } from './body.js';
 import { resolveClientAddress } from './client-address.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
@@ -34,6 +37,8 @@ export interface HttpServerDeps {
   dispatcher: Dispatcher;
   supervisor: Supervisor;
   accessLog: AccessLog | null;
+  /** The micro-cache (CACHE_MAX_MB), or null when it is off. */
+  cache: MicroCache | null;
 }
 
 function headerValue(headers: HeaderPairs, name: string): string | null {
@@ -57,11 +62,20 @@ export class HttpServer {
   /** Stopping, second phase: every response closes its connection; the listener is closed. */
   #closing = false;
   readonly #static: StaticFiles | null;
+  readonly #cache: CacheFront | null;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
     this.#static = deps.config.staticFiles
       ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
+      : null;
+    this.#cache = deps.cache
+      ? new CacheFront({
+          cache: deps.cache,
+          bufferLimit: deps.config.maxResponseBuffer,
+          dispatch: (res, state, isHead, head, finish, tap) => void this.#dispatch(res, state, isHead, head, null, finish, tap),
+          fetchDetached: (head, handler) => void this.#fetchDetached(head, handler),
+        })
       : null;
     this.#rateLimit = RateLimitGate.from(deps.config);
     // Plain or TLS (and the certificate swap on reload): src/http/front-listener.ts.
@@ -267,6 +281,8 @@ export class HttpServer {
       });
       return;
     }
+    // The micro-cache answers a hit itself, or sends the request on through #dispatch with its tap.
+    if (this.#cache?.serve(res, state, head, finish) === true) return;
     void this.#dispatch(res, state, isHead, head, null, finish);
   }
 
@@ -300,10 +316,11 @@ export class HttpServer {
     head: RequestHead,
     body: ArrayBuffer | null,
     finish: (status: number, worker: number | null) => void,
+    tap: DispatchTap | null = null,
   ): Promise<void> {
     const { scheduler, dispatcher, supervisor, config, log } = this.#deps;
     let worker: PhpWorker | null = null;
-    let writer: PhpResponseWriter | null = null;
+    let handler: ResponseHandler | null = null;
     let giveUpWait: (() => void) | null = null;
     let timedOut = false;
     const onTimeout = (): void => {
@@ -311,11 +328,11 @@ export class HttpServer {
       const error = new BridgeError('REQUEST_TIMEOUT', `request ${head.method} ${head.uri} ran past REQUEST_TIMEOUT`);
       if (worker === null) {
         giveUpWait?.();
-        finish(writeError(res, state, error), null);
+        finish(tap?.rescue(error) ?? writeError(res, state, error), null);
         return;
       }
       // The writer answers 504 (or cuts a stream already under way); the stuck worker goes.
-      writer?.onError(error);
+      handler?.onError(error);
       supervisor.kill(worker, 'timeout', error.message);
     };
     let timer = setTimeout(onTimeout, config.requestTimeoutMs);
@@ -334,7 +351,7 @@ export class HttpServer {
         worker = await acquired.promise;
       } catch (err) {
         clearTimeout(timer);
-        if (!timedOut) finish(writeError(res, state, toBridgeError(err)), null);
+        if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
         return;
       } finally {
         state.onAbort = undefined;
@@ -352,7 +369,7 @@ export class HttpServer {
     }
 
     const served = worker;
-    writer = new PhpResponseWriter({
+    const writer = new PhpResponseWriter({
       res,
       state,
       isHead,
@@ -368,9 +385,45 @@ export class HttpServer {
         finish(status, served.id);
       },
     });
-    const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, writer);
+    handler = tap?.wrap(writer) ?? writer;
+    const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler);
     clearTimeout(timer);
-    if (!writer.finished) writer.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
+    if (!writer.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
     supervisor.settle(served, outcome);
+  }
+
+  /**
+   * A request the front door makes itself, with no client: the micro-cache's background
+   * refresh (stale-while-revalidate). Same bounded queue, REQUEST_TIMEOUT and settling as a
+   * client's request; the handler gets the response or the error.
+   */
+  async #fetchDetached(head: RequestHead, handler: ResponseHandler & { readonly finished: boolean }): Promise<void> {
+    const { scheduler, dispatcher, supervisor, config } = this.#deps;
+    let worker: PhpWorker | null = null;
+    let cancelWait: (() => void) | null = null;
+    const timer = setTimeout(() => {
+      const error = new BridgeError('REQUEST_TIMEOUT', `cache refresh ${head.uri} ran past REQUEST_TIMEOUT`);
+      cancelWait?.();
+      handler.onError(error);
+      if (worker !== null) supervisor.kill(worker, 'timeout', error.message);
+    }, config.requestTimeoutMs);
+    try {
+      const acquired = scheduler.acquire();
+      if ('promise' in acquired) {
+        cancelWait = acquired.cancel;
+        worker = await acquired.promise;
+        cancelWait = null;
+      } else {
+        worker = acquired;
+      }
+    } catch (err) {
+      clearTimeout(timer);
+      handler.onError(toBridgeError(err));
+      return;
+    }
+    const outcome = await dispatcher.run({ workerId: worker.id, socketPath: worker.socketPath, head, body: null, bufferLimit: config.maxResponseBuffer }, handler);
+    clearTimeout(timer);
+    if (!handler.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
+    supervisor.settle(worker, outcome);
   }
 }

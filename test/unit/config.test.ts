@@ -38,6 +38,8 @@ describe('configuration defaults (the seed table and our additions)', () => {
     ['WORKER_MEMORY_LIMIT', 'workerMemoryLimitMb', 128],
     ['SHUTDOWN_GRACE', 'shutdownGraceMs', 30000],
     ['WORKER_ENTRY', 'workerEntry', 'auto'],
+    ['CACHE_MAX_MB', 'cacheMaxBytes', 0],
+    ['CACHE_MAX_ENTRY_SIZE', 'cacheMaxEntrySize', 1024 * 1024],
   ] as const)('%s defaults to %s = %s', (_name, key, value) => {
     expect(config[key]).toBe(value);
   });
@@ -145,6 +147,8 @@ describe('bad values stop the start with a message naming the variable, the valu
     [{ REQUEST_TIMEOUT: '-3' }, ['REQUEST_TIMEOUT', '-3', 'seconds']],
     [{ WORKER_ENTRY: 'docker' }, ['WORKER_ENTRY', 'docker', 'artisan']],
     [{ PHP_HANDLER: '/no/such/handler.php' }, ['PHP_HANDLER', '/no/such/handler.php']],
+    [{ CACHE_MAX_MB: '-1' }, ['CACHE_MAX_MB', '-1', 'megabytes']],
+    [{ CACHE_MAX_ENTRY_SIZE: 'big' }, ['CACHE_MAX_ENTRY_SIZE', 'big', 'k, m or g']],
   ])('%o', (env, fragments) => {
     const message = failure(env as Record<string, string>);
     for (const fragment of fragments) expect(message).toContain(fragment);
