@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache unzip php-laravel-framework nginx-light phpunit)
+PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache unzip php-laravel-framework nginx-light phpunit haproxy systemd)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
