@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time setup on Debian 12 (or newer) with Node 20: installs PHP, Debian's Laravel 8 packages
 # (the oldest test app), nginx + php-fpm (the benchmark's and the differential tests' peer) and
-# PHPUnit when they are missing, then the npm packages, then builds the server and, with Composer,
+# PHPUnit, HAProxy and systemd (for the deploy/ checks) when they are missing, then the npm packages, then builds the server and, with Composer,
 # the Laravel 12 example app and the Laravel test apps (scripts/setup-test-apps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
