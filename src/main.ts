@@ -41,6 +41,8 @@ async function main(): Promise<void> {
 
 async function run(config: Config, log: Logger): Promise<void> {
   const uws = loadNativeUws();
+  // Before the control socket is claimed: a bad ACCESS_LOG stops the start with nothing to undo.
+  const accessLog = config.accessLog === null ? null : openAccessLog(config, log);
   if (config.usingExampleApp) {
     log.info({ laravelPath: config.laravelPath }, 'LARAVEL_PATH is not set and the current directory is not a Laravel app: serving the bundled example app');
   }
@@ -53,7 +55,6 @@ async function run(config: Config, log: Logger): Promise<void> {
   const supervisor = new Supervisor(config, scheduler, log);
   const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
-  const accessLog = config.accessLog === null ? null : openAccessLog(config, log);
   const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog });
 
   let stopping = false;

@@ -80,3 +80,14 @@ describe('access log (combined)', () => {
     expect(read(accessLog).at(-1)).toContain('when=last');
   });
 });
+
+describe('access log that cannot be opened', () => {
+  it('stops the start with LOG_UNUSABLE and a one-line message', async () => {
+    const error = await startServer({ ACCESS_LOG: '/nonexistent-dir/access.log' }).then(
+      (started) => (void started.stop('SIGKILL'), null),
+      (err: Error) => err,
+    );
+    expect(error?.message).toMatch(/LOG_UNUSABLE: cannot open ACCESS_LOG \/nonexistent-dir\/access\.log/);
+    expect(error?.message).not.toMatch(/\n\s+at /);
+  });
+});
