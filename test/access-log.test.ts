@@ -67,6 +67,8 @@ describe('access log (combined)', () => {
 
     server.child.kill('SIGUSR1');
     await server.waitForLog((l) => l.msg === 'SIGUSR1: log files reopened');
+    // Node starts its inspector on SIGUSR1 unless the process listens for it, as the server does.
+    expect(server.stderr.join('\n')).not.toContain('Debugger listening');
     await (await fetch(`${server.url}/api/ping?when=after`)).arrayBuffer();
     await waitFor(async () => read(accessLog).some((line) => line.includes('when=after')));
     expect(read(`${accessLog}.1`)).toHaveLength(before + 1);
