@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # One-time setup on Debian 12 (or newer) with Node 20: installs PHP, Debian's Laravel 8 packages
 # (the oldest test app), nginx + php-fpm (the benchmark's and the differential tests' peer) and
-# PHPUnit when they are missing, then the npm packages, then builds the server and, with Composer,
+# PHPUnit, HAProxy and systemd (for the deploy/ checks) when they are missing, then the npm packages, then builds the server and, with Composer,
 # the Laravel 12 example app and the Laravel test apps (scripts/setup-test-apps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache unzip php-laravel-framework nginx-light phpunit)
+PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache unzip php-laravel-framework nginx-light phpunit haproxy systemd)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
 
 async function run(config: Config, log: Logger): Promise<void> {
   const uws = loadNativeUws();
+  // Before the control socket is claimed: a bad ACCESS_LOG stops the start with nothing to undo.
+  const accessLog = config.accessLog === null ? null : openAccessLog(config, log);
   if (config.usingExampleApp) {
     log.info({ laravelPath: config.laravelPath }, 'LARAVEL_PATH is not set and the current directory is not a Laravel app: serving the bundled example app');
   }
@@ -53,7 +55,6 @@ async function run(config: Config, log: Logger): Promise<void> {
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
-  const accessLog = config.accessLog === null ? null : openAccessLog(config, log);
   const cache = config.cacheMaxBytes > 0 ? new MicroCache(config.cacheMaxBytes, config.cacheMaxEntrySize) : null;
   // Before any PHP worker starts: a bad TLS certificate stops the start here (TLS_INVALID).
   const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog, cache });

@@ -67,6 +67,8 @@ describe('access log (combined)', () => {
 
     server.child.kill('SIGUSR1');
     await server.waitForLog((l) => l.msg === 'SIGUSR1: log files reopened');
+    // Node starts its inspector on SIGUSR1 unless the process listens for it, as the server does.
+    expect(server.stderr.join('\n')).not.toContain('Debugger listening');
     await (await fetch(`${server.url}/api/ping?when=after`)).arrayBuffer();
     await waitFor(async () => read(accessLog).some((line) => line.includes('when=after')));
     expect(read(`${accessLog}.1`)).toHaveLength(before + 1);
@@ -78,5 +80,16 @@ describe('access log (combined)', () => {
     await (await fetch(`${server.url}/api/ping?when=last`)).arrayBuffer();
     expect(await server.stop()).toBe(0);
     expect(read(accessLog).at(-1)).toContain('when=last');
+  });
+});
+
+describe('access log that cannot be opened', () => {
+  it('stops the start with LOG_UNUSABLE and a one-line message', async () => {
+    const error = await startServer({ ACCESS_LOG: '/nonexistent-dir/access.log' }).then(
+      (started) => (void started.stop('SIGKILL'), null),
+      (err: Error) => err,
+    );
+    expect(error?.message).toMatch(/LOG_UNUSABLE: cannot open ACCESS_LOG \/nonexistent-dir\/access\.log/);
+    expect(error?.message).not.toMatch(/\n\s+at /);
   });
 });
