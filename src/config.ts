@@ -76,6 +76,11 @@ export interface Config {
   readonly watch: boolean;
   /** Serve files under the app's public/ from the front door (nginx's try_files), not PHP. */
   readonly staticFiles: boolean;
+  /** Observability (src/metrics): Prometheus metrics and the status page; empty path = off. */
+  readonly metricsPath: string;
+  /** When set, METRICS_PATH and STATUS_PATH need `Authorization: Bearer <token>` (from anywhere); else loopback only. */
+  readonly metricsToken: string | null;
+  readonly statusPath: string;
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -222,6 +227,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     trustedProxiesRaw: source['TRUSTED_PROXIES'] ?? '',
     watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
     staticFiles: read('STATIC_FILES', () => env.get('STATIC_FILES').default('true').asBoolStrict()),
+    ...readObservability(source),
   };
   return Object.freeze(config);
 }
@@ -235,6 +241,26 @@ export function loadConfig(options: LoadOptions = {}): Config {
 function defaultWorkerThreads(): number {
   const cores = availableParallelism();
   return cores <= 4 ? 0 : Math.min(4, Math.floor(cores / 4));
+}
+
+/** METRICS_PATH, METRICS_TOKEN, STATUS_PATH: the front door's own observability endpoints (src/metrics). */
+function readObservability(source: Record<string, string | undefined>): Pick<Config, 'metricsPath' | 'metricsToken' | 'statusPath'> {
+  const metricsPath = pathSetting(source['METRICS_PATH'] ?? '/metrics', 'METRICS_PATH');
+  const statusPath = pathSetting(source['STATUS_PATH'] ?? '/status', 'STATUS_PATH');
+  if (metricsPath !== '' && metricsPath === statusPath) {
+    throw new ConfigError(`invalid configuration: "METRICS_PATH" and "STATUS_PATH" must differ, but both are "${metricsPath}"`);
+  }
+  for (const [name, probe] of [['HEALTH_PATH', source['HEALTH_PATH'] ?? '/healthz'], ['READY_PATH', source['READY_PATH'] ?? '/readyz']] as const) {
+    if (probe !== '' && (probe === metricsPath || probe === statusPath)) {
+      throw new ConfigError(`invalid configuration: "${name}" ("${probe}") must differ from "METRICS_PATH" and "STATUS_PATH"`);
+    }
+  }
+  const token = source['METRICS_TOKEN'] ?? '';
+  // RFC 6750 §2.1's b64token: what a client can put after "Bearer " without quoting.
+  if (token !== '' && !/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
+    throw new ConfigError('invalid configuration: "METRICS_TOKEN" must be a bearer token (letters, digits and -._~+/, optionally ending in =), but contains other characters');
+  }
+  return { metricsPath, metricsToken: token === '' ? null : token, statusPath };
 }
 
 function pathSetting(value: string, name: string): string {

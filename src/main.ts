@@ -15,6 +15,7 @@ import { claimSocketPath, removeQuietly } from './supervisor/socket-files.js';
 import { listenControlSocket } from './supervisor/control-socket.js';
 import { watchForChanges } from './supervisor/watch.js';
 import { createDispatcher } from './threads/dispatcher.js';
+import { createObservability } from './metrics/observability.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -48,9 +49,10 @@ async function run(config: Config, log: Logger): Promise<void> {
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
-  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup);
+  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup, () => observability.status());
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
-  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor });
+  const observability = createObservability({ config, supervisor, scheduler, dispatcher, inFlight: () => http.inFlight }, log);
+  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, metrics: observability.metrics, endpoints: observability.endpoints });
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

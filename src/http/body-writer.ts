@@ -11,6 +11,7 @@
  */
 import { cutResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
+import { traffic } from '../metrics/traffic.js';
 
 export class BodyWriter {
   readonly #res: Uws.HttpResponse;
@@ -48,6 +49,7 @@ export class BodyWriter {
    */
   write(chunk: Uint8Array): boolean {
     if (this.#gone() || this.#responded) return true;
+    traffic.bytesOut += chunk.byteLength;
     if (this.#total === null) {
       // uWS keeps what it could not send, in order; false means its buffer is over its limit.
       const ok = this.#res.write(chunk);

@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { clientMessageFor, httpStatusFor, RETRY_AFTER_SECONDS, type BridgeError } from '../errors.js';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { Uws } from './uws.js';
+import { countFrontDoorError, traffic } from '../metrics/traffic.js';
 
 /**
  * Fields the app must not set on the wire: the connection-specific ones of RFC 9110 §7.6.1, the
@@ -120,6 +121,7 @@ export function writeResponse(
       // HEAD: report the length the app declared for the GET, if it did (as nginx passes it on).
       endWithoutBody(res, declaredLength(headers) ?? (body.byteLength > 0 ? body.byteLength : null));
     } else {
+      traffic.bytesOut += body.byteLength;
       res.end(body);
     }
   });
@@ -135,11 +137,14 @@ export function writeError(res: Uws.HttpResponse, state: ResponseState, error: B
   const status = httpStatusFor(error.code);
   if (state.aborted || state.done) return status;
   state.done = true;
+  countFrontDoorError(error.code);
   res.cork(() => {
     res.writeStatus(statusLine(status));
     res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
     if (status === 503) res.writeHeader('Retry-After', RETRY_AFTER);
-    res.end(`${clientMessageFor(error.code)}\n`, closeConnection);
+    const text = `${clientMessageFor(error.code)}\n`;
+    traffic.bytesOut += text.length;
+    res.end(text, closeConnection);
   });
   return status;
 }

@@ -10,6 +10,8 @@ import type { Config } from '../config.js';
 import { BridgeError, StartupError, toBridgeError } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
+import type { ObservabilityEndpoints } from '../metrics/endpoints.js';
+import type { FrontDoorMetrics, RouteKind } from '../metrics/registry.js';
 import type { PhpWorker } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -28,6 +30,9 @@ export interface HttpServerDeps {
   scheduler: WorkerScheduler;
   dispatcher: Dispatcher;
   supervisor: Supervisor;
+  metrics: FrontDoorMetrics;
+  /** METRICS_PATH and STATUS_PATH (src/metrics/endpoints.ts). */
+  endpoints: ObservabilityEndpoints;
 }
 
 /** Largest declared body still read (and discarded) after a 413, so the client sees the answer. */
@@ -142,13 +147,20 @@ export class HttpServer {
       time: Date.now() / 1000,
     };
     const isHead = method === 'HEAD';
+    if (this.#deps.endpoints.serves(path)) {
+      this.#deps.endpoints.answer(res, state, method, path, query, headers, remoteAddr);
+      return;
+    }
     if (path === config.healthPath || path === config.readyPath) {
       this.#answerProbe(res, state, isHead, path === config.healthPath);
       return;
     }
     this.#inFlight++;
+    // Who answers, for the metrics: PHP when a worker served it, else whoever sets this.
+    let route: RouteKind = 'frontdoor';
     const finish = (status: number, worker: number | null): void => {
       this.#inFlight--;
+      this.#deps.metrics.recordRequest(method, status, worker !== null ? 'php' : route, performance.now() - started);
       this.#deps.log.info({ method, path, status, ms: Math.round((performance.now() - started) * 100) / 100, worker }, 'request');
       if (this.#inFlight === 0 && this.#drained) this.#drained();
     };
@@ -176,7 +188,9 @@ export class HttpServer {
       return;
     }
     // Files under public/ are served here, as nginx's try_files does; a miss is one Map lookup.
+    route = 'static';
     if (this.#static?.tryServe(res, state, method, path, headers, finish)) return;
+    route = 'frontdoor';
     if (contentLength > 0 || chunked) {
       // Slow clients: the body must arrive within CLIENT_TIMEOUT. No PHP worker is held meanwhile.
       let bodyDone = false;
@@ -268,6 +282,7 @@ export class HttpServer {
       // Waiting in the queue: a client that leaves gives up its place at once, so dead
       // requests never hold queue room or a worker.
       giveUpWait = acquired.cancel;
+      const waitStarted = performance.now();
       state.onAbort = () => {
         acquired.cancel();
         clearTimeout(timer);
@@ -275,7 +290,9 @@ export class HttpServer {
       };
       try {
         worker = await acquired.promise;
+        this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
       } catch (err) {
+        this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
         clearTimeout(timer);
         if (!timedOut) finish(writeError(res, state, toBridgeError(err)), null);
         return;
@@ -285,6 +302,7 @@ export class HttpServer {
       }
     } else {
       worker = acquired;
+      this.#deps.metrics.recordQueueWait(0);
     }
     if (timedOut || state.aborted) {
       // Nobody is waiting for this answer any more: give the worker straight back.

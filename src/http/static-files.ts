@@ -19,6 +19,7 @@ import { endWithoutBody, statusLine, writeResponse, type ResponseState } from '.
 import { isInside, isServablePath, StaticIndex, type StaticEntry, type StaticIndexOptions } from './static-cache.js';
 import { BodyWriter } from './body-writer.js';
 import type { Uws } from './uws.js';
+import { traffic } from '../metrics/traffic.js';
 
 /** Files up to this size are read whole and sent with one `end`. */
 export const SMALL_FILE = 64 * 1024;
@@ -406,6 +407,7 @@ export class StaticFiles {
       if (isHead) {
         endWithoutBody(res, body.byteLength);
       } else {
+        traffic.bytesOut += body.byteLength;
         res.end(body);
       }
     });

@@ -11,7 +11,8 @@ import type { Logger } from '../logger.js';
 import type { Supervisor } from './supervisor.js';
 import { applySocketGroup } from './socket-files.js';
 
-export function listenControlSocket(path: string, supervisor: Supervisor, log: Logger, group: string | null = null): Promise<Server> {
+/** `status`: the pool view for `npm run status` (src/metrics/status-view.ts); without it, the bare worker list. */
+export function listenControlSocket(path: string, supervisor: Supervisor, log: Logger, group: string | null = null, status?: () => object): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer((socket) => {
       socket.on('error', () => undefined);
@@ -28,7 +29,7 @@ export function listenControlSocket(path: string, supervisor: Supervisor, log: L
             (err: Error) => reply({ ok: false, error: err.message }),
           );
         } else if (command === 'status') {
-          reply({ ok: true, workers: supervisor.status() });
+          reply(status ? { ...status(), ok: true } : { ok: true, workers: supervisor.status() });
         } else {
           reply({ ok: false, error: `unknown command "${command}" (try: reload, status)` });
         }
