@@ -147,7 +147,7 @@ function render(s) {
   chart($("chart-workers"), [{ values: cut(q.idle), color: "#3aa35b" }, { values: cut(q.busy), color: "#e0902a" }, { values: cut(q.booting), color: "#2f6fdd" }, { values: leaving, color: "#c2352f" }], true);
   $("now-rps").textContent = fmtNum(last(q.rps)) + " req/s";
   $("now-rps").dataset.latest = last(q.rps);
-  $("now-latency").textContent = "p50 " + last(q.p50) + " · p99 " + last(q.p99);
+  $("now-latency").textContent = "p50 " + fmtNum(last(q.p50)) + " · p99 " + fmtNum(last(q.p99));
   $("now-queue").textContent = String(last(q.queue));
   $("now-workers").textContent = p.live + " live";
   document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
