@@ -19,7 +19,7 @@ export interface Observability {
 }
 
 export function createObservability(sources: MetricSources & { config: Config; scheduler: WorkerScheduler; supervisor: Supervisor; dispatcher: Dispatcher }, log: Logger): Observability {
-  const metrics = new FrontDoorMetrics(sources);
+  const metrics = new FrontDoorMetrics(sources, log);
   sources.supervisor.onWorkerExit = (worker) => metrics.workerExited(worker);
   metrics.start();
   return {

@@ -15,6 +15,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { httpStatusFor, REQUEST_ERROR_CODES } from '../errors.js';
 import type { LeaveReason, PhpWorker, WorkerState } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
@@ -71,6 +72,7 @@ export class FrontDoorMetrics {
   readonly registry = new Registry();
   readonly samples = new SampleRing();
   readonly #sources: MetricSources;
+  readonly #log: Logger;
   readonly #requests: Counter<'method' | 'status_class' | 'route'>;
   /** Pre-bound children, one per (method, status class, route), made on first use (at most 160). */
   readonly #requestChildren: (Counter.Internal | undefined)[] = [];
@@ -84,8 +86,9 @@ export class FrontDoorMetrics {
   #lastBuckets: number[] | null = null;
   #tick: NodeJS.Timeout | null = null;
 
-  constructor(sources: MetricSources) {
+  constructor(sources: MetricSources, log: Logger) {
     this.#sources = sources;
+    this.#log = log;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
 
@@ -278,7 +281,8 @@ export class FrontDoorMetrics {
 
   /** Starts the one-second tick (event-loop utilisation, the chart samples). */
   start(): void {
-    this.#tick ??= setInterval(() => void this.#sample(), 1000);
+    // A failed sample leaves a gap in the charts; it must not become an unhandled rejection.
+    this.#tick ??= setInterval(() => this.#sample().catch((err: unknown) => this.#log.warn({ err }, 'metrics: a status sample failed')), 1000);
     this.#tick.unref();
   }
 
