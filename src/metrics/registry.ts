@@ -2,8 +2,11 @@
  * The front door's Prometheus metrics (prom-client), all on the main thread. What is counted
  * where:
  *
- * - per request, in src/http/server.ts: `recordRequest` (one pre-bound counter child and one
- *   histogram child) when the response is over, `recordQueueWait` when a PHP worker is reserved;
+ * - per request, in src/http/server.ts: `recordRequest` when the response is over (one slot of
+ *   a Float64Array and one pre-made histogram series), `recordQueueWait` when a PHP worker is
+ *   reserved. prom-client's own inc()/observe() hash the labels on every call (about 0.4 µs
+ *   each, measured), so the request path counts into plain arrays that prom-client reads when
+ *   scraped (src/metrics/bucket-histogram.ts);
  * - body bytes and front-door error pages, as plain numbers by the write functions
  *   (src/metrics/traffic.ts);
  * - worker exits, by the supervisor's `onWorkerExit` hook;
@@ -13,7 +16,7 @@
  * A one-second tick measures event-loop utilisation and feeds the status page's charts
  * (src/metrics/samples.ts).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { httpStatusFor, REQUEST_ERROR_CODES } from '../errors.js';
@@ -21,6 +24,7 @@ import type { LeaveReason, PhpWorker, WorkerState } from '../pool/php-worker.js'
 import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
+import { BucketHistogram, type HistogramSeries } from './bucket-histogram.js';
 import { residentBytes } from './process-memory.js';
 import { bucketQuantile, SampleRing } from './samples.js';
 import { frontDoorErrors, traffic } from './traffic.js';
@@ -73,17 +77,18 @@ export class FrontDoorMetrics {
   readonly samples = new SampleRing();
   readonly #sources: MetricSources;
   readonly #log: Logger;
-  readonly #requests: Counter<'method' | 'status_class' | 'route'>;
-  /** Pre-bound children, one per (method, status class, route), made on first use (at most 160). */
-  readonly #requestChildren: (Counter.Internal | undefined)[] = [];
-  readonly #latency: Histogram<'route'>;
-  readonly #latencyChildren: Histogram.Internal<'route'>[];
-  readonly #queueWait: Histogram;
+  /** Requests per (method, status class, route): 8 × 5 × 4 slots. */
+  readonly #requests = new Float64Array(METHODS.length * STATUS_CLASSES.length * ROUTE_KINDS.length);
+  readonly #latency: BucketHistogram;
+  /** One series per route kind, in ROUTE_INDEX order. */
+  readonly #latencySeries: readonly HistogramSeries[];
+  readonly #queueWait: HistogramSeries;
+  readonly #latencyTotals = new Float64Array(LATENCY_BUCKETS.length + 1);
   readonly #exits: Counter<'reason'>;
   readonly #recentExits: WorkerExit[] = [];
   #elu = performance.eventLoopUtilization();
   #eluRatio = 0;
-  #lastBuckets: number[] | null = null;
+  #lastBuckets: Float64Array | null = null;
   #tick: NodeJS.Timeout | null = null;
 
   constructor(sources: MetricSources, log: Logger) {
@@ -92,26 +97,37 @@ export class FrontDoorMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
 
-    this.#requests = new Counter({
+    const requests = this.#requests;
+    new Counter({
       name: 'frontdoor_http_requests_total',
       help: 'HTTP requests answered, by method, status class and who answered (php, static, cache, frontdoor)',
       labelNames: ['method', 'status_class', 'route'],
       registers,
+      collect() {
+        this.reset();
+        for (let key = 0; key < requests.length; key++) {
+          if (requests[key] === 0) continue;
+          const route = ROUTE_KINDS[key % ROUTE_KINDS.length]!;
+          const rest = Math.floor(key / ROUTE_KINDS.length);
+          this.inc({ method: METHODS[Math.floor(rest / STATUS_CLASSES.length)]!, status_class: STATUS_CLASSES[rest % STATUS_CLASSES.length]!, route }, requests[key]!);
+        }
+      },
     });
-    this.#latency = new Histogram({
+    this.#latency = new BucketHistogram({
       name: 'frontdoor_http_request_duration_seconds',
       help: 'Time from the request arriving to its response being handed to uWS, by who answered',
-      labelNames: ['route'],
       buckets: LATENCY_BUCKETS,
-      registers,
+      series: ROUTE_KINDS.map((route) => ({ route })),
+      registry: this.registry,
     });
-    this.#latencyChildren = ROUTE_KINDS.map((route) => this.#latency.labels(route));
-    this.#queueWait = new Histogram({
+    this.#latencySeries = this.#latency.series;
+    this.#queueWait = new BucketHistogram({
       name: 'frontdoor_queue_wait_seconds',
       help: 'Time a request waited for a free PHP worker (0 when one was idle)',
       buckets: QUEUE_WAIT_BUCKETS,
-      registers,
-    });
+      series: [{}],
+      registry: this.registry,
+    }).series[0]!;
     this.#exits = new Counter({
       name: 'frontdoor_php_worker_exits_total',
       help: 'PHP worker processes that exited, by why they left (crash, timeout, max_requests, memory, reload, idle, ...)',
@@ -247,19 +263,13 @@ export class FrontDoorMetrics {
     });
   }
 
-  /** The response is over: count it. The hot path: two pre-bound children, no allocation. */
+  /** The response is over: count it. The hot path: array slots only, no allocation. */
   recordRequest(method: string, status: number, route: RouteKind, ms: number): void {
     const methodIndex = METHOD_INDEX.get(method) ?? OTHER_METHOD;
     const classIndex = status < 200 ? 0 : status < 300 ? 1 : status < 400 ? 2 : status < 500 ? 3 : 4;
     const routeIndex = ROUTE_INDEX[route];
-    const key = (methodIndex * STATUS_CLASSES.length + classIndex) * ROUTE_KINDS.length + routeIndex;
-    let child = this.#requestChildren[key];
-    if (child === undefined) {
-      child = this.#requests.labels(METHODS[methodIndex]!, STATUS_CLASSES[classIndex]!, route);
-      this.#requestChildren[key] = child;
-    }
-    child.inc();
-    this.#latencyChildren[routeIndex]!.observe(ms / 1000);
+    this.#requests[(methodIndex * STATUS_CLASSES.length + classIndex) * ROUTE_KINDS.length + routeIndex]!++;
+    this.#latencySeries[routeIndex]!.observe(ms / 1000);
   }
 
   recordQueueWait(ms: number): void {
@@ -281,8 +291,14 @@ export class FrontDoorMetrics {
 
   /** Starts the one-second tick (event-loop utilisation, the chart samples). */
   start(): void {
-    // A failed sample leaves a gap in the charts; it must not become an unhandled rejection.
-    this.#tick ??= setInterval(() => this.#sample().catch((err: unknown) => this.#log.warn({ err }, 'metrics: a status sample failed')), 1000);
+    // A failed sample leaves a gap in the charts; it must not take the timer (or the process) down.
+    this.#tick ??= setInterval(() => {
+      try {
+        this.#sample();
+      } catch (err) {
+        this.#log.warn({ err }, 'metrics: a status sample failed');
+      }
+    }, 1000);
     this.#tick.unref();
   }
 
@@ -291,17 +307,17 @@ export class FrontDoorMetrics {
     this.#tick = null;
   }
 
-  async #sample(): Promise<void> {
+  #sample(): void {
     const now = performance.eventLoopUtilization();
     this.#eluRatio = performance.eventLoopUtilization(now, this.#elu).utilization;
     this.#elu = now;
     // Per-second request rate and latency percentiles from the histogram's bucket deltas.
-    const buckets = cumulativeBuckets(await this.#latency.get());
-    const previous = this.#lastBuckets ?? buckets;
-    this.#lastBuckets = buckets;
+    const buckets = this.#latency.totals(this.#latencyTotals);
+    const previous = this.#lastBuckets ?? buckets.slice();
     const counts = buckets.map((value, i) => value - previous[i]!);
-    for (let i = counts.length - 1; i > 0; i--) counts[i] = counts[i]! - counts[i - 1]!;
-    const rate = buckets[buckets.length - 1]! - previous[previous.length - 1]!;
+    this.#lastBuckets = buckets.slice();
+    let rate = 0;
+    for (const count of counts) rate += count;
     const ms = (q: number): number => {
       const seconds = bucketQuantile(q, LATENCY_BUCKETS, counts);
       return Number.isNaN(seconds) ? 0 : Math.round(seconds * 1e6) / 1000;
@@ -318,18 +334,6 @@ export class FrontDoorMetrics {
       ...states,
     });
   }
-}
-
-/** Cumulative bucket counts (le order, +Inf last) summed over every route. */
-function cumulativeBuckets(metric: Awaited<ReturnType<Histogram['get']>>): number[] {
-  const sums = new Array<number>(LATENCY_BUCKETS.length + 1).fill(0);
-  for (const value of metric.values) {
-    if (!value.metricName?.endsWith('_bucket')) continue;
-    const le = value.labels['le'];
-    const index = le === '+Inf' ? LATENCY_BUCKETS.length : LATENCY_BUCKETS.indexOf(Number(le));
-    if (index !== -1) sums[index]! += value.value;
-  }
-  return sums;
 }
 
 function countStates(supervisor: Supervisor): Record<PoolState, number> {

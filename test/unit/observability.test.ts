@@ -7,6 +7,9 @@ import { formatAge, formatBytes, formatStatus } from '../../src/cli/status-table
 import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { AccessRule, isLoopback } from '../../src/metrics/access.js';
+import { BucketHistogram } from '../../src/metrics/bucket-histogram.js';
+import { Registry } from 'prom-client';
+import { Scrape } from '../helpers/metrics.js';
 import { exitReason } from '../../src/metrics/registry.js';
 import { bucketQuantile, SampleRing, SERIES, type Sample } from '../../src/metrics/samples.js';
 import type { StatusReport } from '../../src/metrics/status-view.js';
@@ -54,6 +57,25 @@ describe('bucketQuantile (histogram_quantile)', () => {
   it('gives the highest bound for the +Inf bucket and NaN for nothing', () => {
     expect(bucketQuantile(0.99, bounds, [0, 0, 0, 3])).toBe(0.4);
     expect(bucketQuantile(0.5, bounds, [0, 0, 0, 0])).toBeNaN();
+  });
+});
+
+describe('BucketHistogram (the request path\'s histogram, formatted by prom-client)', () => {
+  it('puts a value equal to a bound in that bucket (le) and exports cumulative buckets, sum and count', async () => {
+    const registry = new Registry();
+    const histogram = new BucketHistogram({ name: 'h_seconds', help: 'h', buckets: [0.1, 1], series: [{ route: 'php' }, { route: 'static' }], registry });
+    const [php, stat] = histogram.series;
+    for (const value of [0.05, 0.1, 0.5, 2]) php!.observe(value);
+    stat!.observe(1);
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE h_seconds histogram');
+    expect(text).toContain('h_seconds_bucket{route="php",le="0.1"} 2');
+    expect(text).toContain('h_seconds_bucket{route="php",le="1"} 3');
+    expect(text).toContain('h_seconds_bucket{route="php",le="+Inf"} 4');
+    const parsed = new Scrape(text);
+    expect(parsed.histogram('h_seconds', { route: 'php' })).toEqual({ count: 4, sum: 2.65 });
+    expect(parsed.histogram('h_seconds', { route: 'static' })).toEqual({ count: 1, sum: 1 });
+    expect([...histogram.totals(new Float64Array(3))]).toEqual([2, 2, 1]);
   });
 });
 
