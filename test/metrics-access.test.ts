@@ -33,6 +33,13 @@ describe('without METRICS_TOKEN: loopback only', () => {
     }
   });
 
+  it('refuses a request a proxy on this machine forwards for a remote client', async () => {
+    for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+      const answer = await statusOf(`http://127.0.0.1:${server.port}/metrics`, { [header]: header === 'forwarded' ? 'for=203.0.113.9' : '203.0.113.9' });
+      expect(answer.status, header).toBe(403);
+    }
+  });
+
   it.skipIf(external === undefined)(`refuses a client on this machine's non-loopback address (${external ?? 'none found'}) with 403`, async () => {
     const base = `http://${external}:${server.port}`;
     // The address reaches the server: the app answers there.

@@ -133,6 +133,11 @@ export class HttpServer {
       state.onAbort?.();
     });
     const remoteAddr = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
+    // Before the forwarding headers are stripped: they tell a proxied request from a local one.
+    if (this.#deps.endpoints.serves(path)) {
+      this.#deps.endpoints.answer(res, state, method, path, query, headers, remoteAddr);
+      return;
+    }
     stripUntrustedForwarding(headers, remoteAddr, config.trustedProxies);
     const head: RequestHead = {
       method,
@@ -147,10 +152,6 @@ export class HttpServer {
       time: Date.now() / 1000,
     };
     const isHead = method === 'HEAD';
-    if (this.#deps.endpoints.serves(path)) {
-      this.#deps.endpoints.answer(res, state, method, path, query, headers, remoteAddr);
-      return;
-    }
     if (path === config.healthPath || path === config.readyPath) {
       this.#answerProbe(res, state, isHead, path === config.healthPath);
       return;

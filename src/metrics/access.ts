@@ -1,7 +1,9 @@
 /**
  * Who may read the metrics and the status page. Without METRICS_TOKEN: only loopback peers (the
- * machine itself, a sidecar, an SSH tunnel), judged by the TCP peer address, never by
- * X-Forwarded-For. With it: `Authorization: Bearer <token>` from anywhere, loopback included,
+ * machine itself, a sidecar, an SSH tunnel), judged by the TCP peer address, and only when the
+ * request carries no forwarding header: a proxy on the same machine (nginx, HAProxy) connects
+ * from loopback on behalf of remote clients, and says so with X-Forwarded-For / Forwarded /
+ * X-Real-IP. A local process that adds one only locks itself out. With it: `Authorization: Bearer <token>` from anywhere, loopback included,
  * compared in constant time so the answer's timing does not reveal how much of a guess matched.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -29,9 +31,12 @@ export class AccessRule {
     this.#tokenDigest = token === null ? null : digest(token);
   }
 
-  /** `authorization`: the request's Authorization header, if any; `peer`: its normalised TCP peer address. */
-  check(peer: string, authorization: string | undefined): AccessVerdict {
-    if (this.#tokenDigest === null) return isLoopback(peer) ? 'allowed' : 'forbidden';
+  /**
+   * `peer`: the normalised TCP peer address; `authorization`: the Authorization header, if any;
+   * `forwarded`: the request carries a forwarding header (it came through a proxy).
+   */
+  check(peer: string, authorization: string | undefined, forwarded = false): AccessVerdict {
+    if (this.#tokenDigest === null) return isLoopback(peer) && !forwarded ? 'allowed' : 'forbidden';
     const match = authorization === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
     if (match === null) return 'unauthorized';
     return timingSafeEqual(digest(match[1]!), this.#tokenDigest) ? 'allowed' : 'unauthorized';

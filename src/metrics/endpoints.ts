@@ -15,6 +15,8 @@ import { buildStatus } from './status-view.js';
 
 const NO_STORE: HeaderPairs = [['Cache-Control', 'no-store']];
 const PAGE = Buffer.from(STATUS_PAGE);
+/** Headers a proxy adds for the client it forwards (uWS gives header names in lower case). */
+const FORWARDING = new Set(['x-forwarded-for', 'forwarded', 'x-real-ip']);
 
 export class ObservabilityEndpoints {
   readonly #metricsPath: string;
@@ -42,7 +44,13 @@ export class ObservabilityEndpoints {
     const isHead = method === 'HEAD';
     const text = (status: number, body: string, extra: HeaderPairs = []): void =>
       writeResponse(res, state, isHead, status, [['Content-Type', 'text/plain; charset=utf-8'], ...NO_STORE, ...extra], Buffer.from(`${body}\n`));
-    const verdict = this.#access.check(peer, headers.find(([name]) => name === 'authorization')?.[1]);
+    let authorization: string | undefined;
+    let forwarded = false;
+    for (const [name, value] of headers) {
+      if (name === 'authorization') authorization = value;
+      else if (FORWARDING.has(name)) forwarded = true;
+    }
+    const verdict = this.#access.check(peer, authorization, forwarded);
     if (verdict === 'unauthorized') return text(401, 'Unauthorized: a bearer token (METRICS_TOKEN) is required', [['WWW-Authenticate', 'Bearer realm="front door"']]);
     if (verdict === 'forbidden') return text(403, 'Forbidden: only loopback clients may read this unless METRICS_TOKEN is set');
     if (method !== 'GET' && !isHead) return text(405, 'Method Not Allowed', [['Allow', 'GET, HEAD']]);

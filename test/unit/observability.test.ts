@@ -34,12 +34,15 @@ describe('access rule', () => {
     const rule = new AccessRule(null);
     expect(rule.check('127.0.0.1', undefined)).toBe('allowed');
     expect(rule.check('192.0.2.2', 'Bearer anything')).toBe('forbidden');
+    // A proxy on this machine forwarding a remote client.
+    expect(rule.check('127.0.0.1', undefined, true)).toBe('forbidden');
   });
 
   it('with a token: only the exact bearer token, from anywhere', () => {
     const rule = new AccessRule('s3cret');
     expect(rule.check('127.0.0.1', undefined)).toBe('unauthorized');
     expect(rule.check('192.0.2.2', 'Bearer s3cret')).toBe('allowed');
+    expect(rule.check('127.0.0.1', 'Bearer s3cret', true)).toBe('allowed');
     expect(rule.check('192.0.2.2', 'bearer  s3cret ')).toBe('allowed');
     expect(rule.check('192.0.2.2', 'Bearer s3cre')).toBe('unauthorized');
     expect(rule.check('192.0.2.2', 'Bearer s3cretX')).toBe('unauthorized');
