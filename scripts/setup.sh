@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache unzip php-laravel-framework nginx-light phpunit haproxy systemd)
+# chromium (+ a font for its text): the status page's test drives it headless (puppeteer-core);
+# haproxy: the two-instance test; systemd: systemd-analyze verify of deploy/'s unit.
+PACKAGES=(php8.2-cli php8.2-fpm php8.2-sqlite3 php8.2-mbstring php8.2-xml php8.2-opcache unzip php-laravel-framework nginx-light phpunit haproxy systemd chromium fonts-liberation)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -102,6 +102,11 @@ export interface Config {
   readonly cacheMaxBytes: number;
   /** Largest single response the micro-cache keeps (never more than MAX_RESPONSE_BUFFER). */
   readonly cacheMaxEntrySize: number;
+  /** Observability (src/metrics): Prometheus metrics and the status page; empty path = off. */
+  readonly metricsPath: string;
+  /** When set, METRICS_PATH and STATUS_PATH need `Authorization: Bearer <token>` (from anywhere); else loopback only. */
+  readonly metricsToken: string | null;
+  readonly statusPath: string;
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -258,6 +263,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     // (Cache-Control: public), and an operator should opt in to the memory it takes.
     cacheMaxBytes: intIn('CACHE_MAX_MB', 0, 0, 1_048_576, ' (megabytes, 0 = off)') * 1024 * 1024,
     cacheMaxEntrySize: read('CACHE_MAX_ENTRY_SIZE', () => parseSize('CACHE_MAX_ENTRY_SIZE', source['CACHE_MAX_ENTRY_SIZE'] ?? '1m')),
+    ...readObservability(source),
   };
   return Object.freeze(config);
 }
@@ -307,6 +313,24 @@ function readEdge(source: Record<string, string | undefined>, cwd: string, intIn
     rateLimitTableSize: 2 ** Math.ceil(Math.log2(table)),
     rateLimitExempt: Object.freeze(exempt),
   };
+/** METRICS_PATH, METRICS_TOKEN, STATUS_PATH: the front door's own observability endpoints (src/metrics). */
+function readObservability(source: Record<string, string | undefined>): Pick<Config, 'metricsPath' | 'metricsToken' | 'statusPath'> {
+  const metricsPath = pathSetting(source['METRICS_PATH'] ?? '/metrics', 'METRICS_PATH');
+  const statusPath = pathSetting(source['STATUS_PATH'] ?? '/status', 'STATUS_PATH');
+  if (metricsPath !== '' && metricsPath === statusPath) {
+    throw new ConfigError(`invalid configuration: "METRICS_PATH" and "STATUS_PATH" must differ, but both are "${metricsPath}"`);
+  }
+  for (const [name, probe] of [['HEALTH_PATH', source['HEALTH_PATH'] ?? '/healthz'], ['READY_PATH', source['READY_PATH'] ?? '/readyz']] as const) {
+    if (probe !== '' && (probe === metricsPath || probe === statusPath)) {
+      throw new ConfigError(`invalid configuration: "${name}" ("${probe}") must differ from "METRICS_PATH" and "STATUS_PATH"`);
+    }
+  }
+  const token = source['METRICS_TOKEN'] ?? '';
+  // RFC 6750 §2.1's b64token: what a client can put after "Bearer " without quoting.
+  if (token !== '' && !/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
+    throw new ConfigError('invalid configuration: "METRICS_TOKEN" must be a bearer token (letters, digits and -._~+/, optionally ending in =), but contains other characters');
+  }
+  return { metricsPath, metricsToken: token === '' ? null : token, statusPath };
 }
 
 function pathSetting(value: string, name: string): string {

@@ -19,6 +19,7 @@ import { claimSocketPath, removeQuietly } from './supervisor/socket-files.js';
 import { listenControlSocket } from './supervisor/control-socket.js';
 import { watchForChanges } from './supervisor/watch.js';
 import { createDispatcher } from './threads/dispatcher.js';
+import { createObservability } from './metrics/observability.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -56,9 +57,15 @@ async function run(config: Config, log: Logger): Promise<void> {
   const supervisor = new Supervisor(config, scheduler, log);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
   const cache = config.cacheMaxBytes > 0 ? new MicroCache(config.cacheMaxBytes, config.cacheMaxEntrySize) : null;
+  const observability = createObservability({ config, supervisor, scheduler, dispatcher, inFlight: () => http.inFlight }, log);
   // Before any PHP worker starts: a bad TLS certificate stops the start here (TLS_INVALID).
-  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog, cache });
-  const control = await listenControlSocket(config.socketPath, supervisor, log, { group: config.socketGroup, alsoOnReload: () => http.reloadTls(), cache });
+  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog, cache, metrics: observability.metrics, endpoints: observability.endpoints });
+  const control = await listenControlSocket(config.socketPath, supervisor, log, {
+    group: config.socketGroup,
+    alsoOnReload: () => http.reloadTls(),
+    cache,
+    status: () => observability.status(),
+  });
 
   let stopping = false;
   let skipDelay: (() => void) | null = null;

@@ -1,12 +1,18 @@
 /**
- * `npm run reload` / `npm run status` / `npm run cache:purge -- /prefix`: sends one command (and
- * its argument) to a running server's control socket (found the same way the server finds it:
- * SOCKET_PATH from the environment or `.env`).
+ * `npm run reload` / `npm run status [-- --json]` / `npm run cache:purge -- /prefix`: sends one
+ * command (and its argument) to a running server's control socket (found the same way the server
+ * finds it: SOCKET_PATH from the environment or `.env`). `status` prints a table of the PHP
+ * workers and the pool; `--json` prints the reply as it came, for scripts.
  */
 import { connect } from 'node:net';
 import { loadConfig } from '../config.js';
+import type { StatusReport } from '../metrics/status-view.js';
+import { formatStatus } from './status-table.js';
 
-const command = [process.argv[2] ?? 'status', ...process.argv.slice(3)].join(' ');
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const words = args.filter((arg) => arg !== '--json');
+const command = [words[0] ?? 'status', ...words.slice(1)].join(' ');
 const { socketPath } = loadConfig();
 const socket = connect(socketPath);
 let reply = '';
@@ -18,10 +24,19 @@ socket.on('error', (err) => {
   process.exit(1);
 });
 socket.on('end', () => {
-  process.stdout.write(reply);
+  let parsed: { ok?: boolean; error?: string };
   try {
-    process.exit((JSON.parse(reply) as { ok?: boolean }).ok ? 0 : 1);
+    parsed = JSON.parse(reply) as { ok?: boolean };
   } catch {
+    process.stderr.write(`unexpected reply from the server: ${reply}\n`);
     process.exit(1);
   }
+  if (command === 'status' && !json && parsed.ok === true && 'pool' in parsed) {
+    process.stdout.write(formatStatus(parsed as StatusReport));
+  } else if (!json && parsed.ok !== true) {
+    process.stderr.write(`${parsed.error ?? reply}\n`);
+  } else {
+    process.stdout.write(reply);
+  }
+  process.exit(parsed.ok === true ? 0 : 1);
 });

@@ -6,6 +6,7 @@
  * size, which is then transferred (not copied) to the worker thread.
  */
 import type { Uws } from './uws.js';
+import { traffic } from '../metrics/traffic.js';
 
 export type BodyResult = { ok: true; body: ArrayBuffer } | { ok: false; tooLarge: boolean };
 
@@ -20,6 +21,7 @@ export function readBody(res: Uws.HttpResponse, declaredLength: number, limit: n
     let finished = false;
     res.onData((chunk, isLast) => {
       if (finished) return;
+      traffic.bytesIn += chunk.byteLength;
       if (offset + chunk.byteLength > declaredLength) {
         finished = true;
         done({ ok: false, tooLarge: false });
@@ -40,6 +42,7 @@ export function readBody(res: Uws.HttpResponse, declaredLength: number, limit: n
   let finished = false;
   res.onData((chunk, isLast) => {
     if (finished) return;
+    traffic.bytesIn += chunk.byteLength;
     total += chunk.byteLength;
     if (total > limit) {
       finished = true;

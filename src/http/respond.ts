@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { clientMessageFor, httpStatusFor, RETRY_AFTER_SECONDS, type BridgeError } from '../errors.js';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { Uws } from './uws.js';
+import { countFrontDoorError } from '../metrics/traffic.js';
 
 /**
  * Fields the app must not set on the wire: the connection-specific ones of RFC 9110 §7.6.1, the
@@ -152,6 +153,7 @@ export function writeError(res: Uws.HttpResponse, state: ResponseState, error: B
   const status = httpStatusFor(error.code);
   if (state.aborted || state.done) return status;
   state.done = true;
+  countFrontDoorError(error.code);
   res.cork(() => {
     res.writeStatus(statusLine(status));
     res.writeHeader('Content-Type', 'text/plain; charset=utf-8');

@@ -10,6 +10,8 @@ import type { Config } from '../config.js';
 import { BridgeError, toBridgeError } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
+import type { ObservabilityEndpoints } from '../metrics/endpoints.js';
+import type { FrontDoorMetrics, RouteKind } from '../metrics/registry.js';
 import type { PhpWorker } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -39,6 +41,9 @@ export interface HttpServerDeps {
   accessLog: AccessLog | null;
   /** The micro-cache (CACHE_MAX_MB), or null when it is off. */
   cache: MicroCache | null;
+  metrics: FrontDoorMetrics;
+  /** METRICS_PATH and STATUS_PATH (src/metrics/endpoints.ts). */
+  endpoints: ObservabilityEndpoints;
 }
 
 function headerValue(headers: HeaderPairs, name: string): string | null {
@@ -186,6 +191,11 @@ export class HttpServer {
       state.onAbort?.();
     });
     const remoteAddr = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
+    // Before the forwarding headers are stripped: they tell a proxied request from a local one.
+    if (this.#deps.endpoints.serves(path)) {
+      this.#deps.endpoints.answer(res, state, method, path, query, headers, remoteAddr);
+      return;
+    }
     stripUntrustedForwarding(headers, remoteAddr, config.trustedProxies);
     const head: RequestHead = {
       method,
@@ -205,9 +215,12 @@ export class HttpServer {
       return;
     }
     this.#inFlight++;
+    // Who answers, for the metrics: PHP when a worker served it, else whoever sets this.
+    let route: RouteKind = 'frontdoor';
     const finish = (status: number, worker: number | null): void => {
       this.#inFlight--;
       const ms = Math.round((performance.now() - started) * 100) / 100;
+      this.#deps.metrics.recordRequest(method, status, worker !== null ? 'php' : route, ms, state.sent ?? 0);
       this.#deps.log.info({ method, path, status, ms, worker }, 'request');
       this.#deps.accessLog?.record({
         remoteAddr: resolveClientAddress(remoteAddr, headers, config.trustedProxies),
@@ -247,7 +260,9 @@ export class HttpServer {
       return;
     }
     // Files under public/ are served here, as nginx's try_files does; a miss is one Map lookup.
+    route = 'static';
     if (this.#static?.tryServe(res, state, method, path, headers, finish)) return;
+    route = 'frontdoor';
     if (contentLength > 0 || chunked) {
       // Slow clients: the body must arrive within CLIENT_TIMEOUT. No PHP worker is held meanwhile.
       let bodyDone = false;
@@ -342,6 +357,7 @@ export class HttpServer {
       // Waiting in the queue: a client that leaves gives up its place at once, so dead
       // requests never hold queue room or a worker.
       giveUpWait = acquired.cancel;
+      const waitStarted = performance.now();
       state.onAbort = () => {
         acquired.cancel();
         clearTimeout(timer);
@@ -349,7 +365,9 @@ export class HttpServer {
       };
       try {
         worker = await acquired.promise;
+        this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
       } catch (err) {
+        this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
         clearTimeout(timer);
         if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
         return;
@@ -359,6 +377,7 @@ export class HttpServer {
       }
     } else {
       worker = acquired;
+      this.#deps.metrics.recordQueueWait(0);
     }
     if (timedOut || state.aborted) {
       // Nobody is waiting for this answer any more: give the worker straight back.

@@ -20,10 +20,12 @@ export interface ControlOptions {
   alsoOnReload?: () => Promise<object>;
   /** The micro-cache for cache-purge / cache-stats; null when it is off. */
   cache?: MicroCache | null;
+  /** The pool view for `npm run status` (src/metrics/status-view.ts); without it, the bare worker list. */
+  status?: () => object;
 }
 
 export function listenControlSocket(path: string, supervisor: Supervisor, log: Logger, options: ControlOptions): Promise<Server> {
-  const { group } = options;
+  const { group, status } = options;
   const cache = options.cache ?? null;
   const alsoOnReload = options.alsoOnReload ?? (() => Promise.resolve({}));
   return new Promise((resolve, reject) => {
@@ -43,7 +45,7 @@ export function listenControlSocket(path: string, supervisor: Supervisor, log: L
             async (err: Error) => reply({ ok: false, error: err.message, ...(await also) }),
           );
         } else if (command === 'status') {
-          reply({ ok: true, workers: supervisor.status() });
+          reply(status ? { ...status(), ok: true } : { ok: true, workers: supervisor.status() });
         } else if (command === 'cache-stats' || command.startsWith('cache-purge')) {
           if (cache === null) reply({ ok: false, error: 'the micro-cache is off (CACHE_MAX_MB=0)' });
           else if (command === 'cache-stats') reply({ ok: true, cache: cache.stats() });

@@ -47,6 +47,8 @@ export class Supervisor {
   #stopping = false;
   #reloading: Promise<{ replaced: number }> | null = null;
   readonly #cpuIdle = new CpuIdleMeter();
+  /** Told of every worker whose process is gone, its leaveReason set (metrics, status). */
+  onWorkerExit: ((worker: PhpWorker) => void) | null = null;
 
   constructor(config: Config, scheduler: WorkerScheduler, log: Logger) {
     this.#config = config;
@@ -299,6 +301,7 @@ export class Supervisor {
     if (worker.state === 'booting' && !this.#stopping) this.#bootFailures++;
     if (unexpected) worker.leaveReason = worker.state === 'booting' ? 'boot-failed' : 'crash';
     worker.moveTo('exited');
+    this.onWorkerExit?.(worker);
     this.#workers.delete(worker.id);
     this.#processes.delete(worker.id);
     this.#scheduler.forget(worker);

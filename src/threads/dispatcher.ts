@@ -12,11 +12,14 @@ import { NO_FLOW, type ExchangeOutcome, type ResponseHandler } from '../pool/con
 import { outcomeFromData } from './outcome-data.js';
 import { replayStream } from './stream-relay.js';
 import type { PhpTask, PhpTaskResult } from './task.js';
+import { ThreadLoadBoard, type ThreadLoad } from './thread-load.js';
 import type { ThreadData } from './worker.js';
 
 export interface Dispatcher {
   readonly threads: number;
   run(task: PhpTask, handler: ResponseHandler): Promise<ExchangeOutcome>;
+  /** Each live thread's exchanges, for metrics (empty with WORKER_THREADS=0). */
+  load(): ThreadLoad[];
   close(): Promise<void>;
 }
 
@@ -43,6 +46,10 @@ class InlineDispatcher implements Dispatcher {
     return this.#table.exchange(task.workerId, task.socketPath, task.head, task.body === null ? null : new Uint8Array(task.body), handler);
   }
 
+  load(): ThreadLoad[] {
+    return [];
+  }
+
   async close(): Promise<void> {
     this.#table.closeAll();
   }
@@ -51,10 +58,12 @@ class InlineDispatcher implements Dispatcher {
 class ThreadDispatcher implements Dispatcher {
   readonly threads: number;
   readonly #pool: Piscina;
+  readonly #load: ThreadLoadBoard;
 
   constructor(options: DispatcherOptions) {
     this.threads = options.threads;
-    const workerData: ThreadData = { connectTimeoutMs: options.connectTimeoutMs };
+    this.#load = new ThreadLoadBoard(options.threads);
+    const workerData: ThreadData = { connectTimeoutMs: options.connectTimeoutMs, load: this.#load.shared };
     this.#pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: options.threads,
@@ -98,6 +107,10 @@ class ThreadDispatcher implements Dispatcher {
         return replay.outcome;
       }
     }
+  }
+
+  load(): ThreadLoad[] {
+    return this.#load.read(new Set(this.#pool.threads.map((thread) => thread.threadId)));
   }
 
   async close(): Promise<void> {

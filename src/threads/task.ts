@@ -12,6 +12,7 @@ import type { ConnectionTable } from '../pool/connection-table.js';
 import type { FlowControl, ResponseHandler, ResponseHeadInfo } from '../pool/connection.js';
 import { outcomeToData, type OutcomeData } from './outcome-data.js';
 import { StreamRelay } from './stream-relay.js';
+import type { ThreadLoadSlot } from './thread-load.js';
 
 export interface PhpTask {
   /** Which PHP worker the main thread's scheduler reserved for this request. */
@@ -34,11 +35,14 @@ export type PhpTaskResult =
  * Resolves with a whole response once the exchange is over, or with a port as soon as the
  * response turns out to stream (the rest, and the outcome, then follow on that port).
  */
-export function runTask(table: ConnectionTable, task: PhpTask): Promise<PhpTaskResult> {
+export function runTask(table: ConnectionTable, task: PhpTask, load?: ThreadLoadSlot): Promise<PhpTaskResult> {
   return new Promise((resolve) => {
     const collector = new ThreadResponse(task.bufferLimit, (head, port) => resolve({ t: 'stream', head, port }));
     const body = task.body === null ? null : new Uint8Array(task.body);
+    load?.enter();
     void table.exchange(task.workerId, task.socketPath, task.head, body, collector).then((outcome) => {
+      // In flight until PHP is done, a streamed response included (it outlives the task).
+      load?.leave();
       const data = outcomeToData(outcome);
       if (!collector.relayOutcome(data)) resolve(collector.result(data));
     });
