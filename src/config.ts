@@ -300,7 +300,7 @@ function readEdge(source: Record<string, string | undefined>, cwd: string, intIn
   const rate = intIn('RATE_LIMIT', 0, 0, 1_000_000, ' (requests per second, 0 = off)');
   const burst = intIn('RATE_LIMIT_BURST', Math.max(1, rate * 2), 1, 10_000_000, ' (requests)');
   const table = intIn('RATE_LIMIT_TABLE_SIZE', 1_048_576, 1024, 67_108_864, ' (client addresses)');
-  const exempt = (source['RATE_LIMIT_EXEMPT'] ?? '/metrics').split(',').map((p) => p.trim()).filter(Boolean);
+  const exempt = (source['RATE_LIMIT_EXEMPT'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   for (const path of exempt) pathSetting(path, 'RATE_LIMIT_EXEMPT');
   return {
     tlsCertFile: cert === null ? null : resolve(cwd, cert),
@@ -313,6 +313,8 @@ function readEdge(source: Record<string, string | undefined>, cwd: string, intIn
     rateLimitTableSize: 2 ** Math.ceil(Math.log2(table)),
     rateLimitExempt: Object.freeze(exempt),
   };
+}
+
 /** METRICS_PATH, METRICS_TOKEN, STATUS_PATH: the front door's own observability endpoints (src/metrics). */
 function readObservability(source: Record<string, string | undefined>): Pick<Config, 'metricsPath' | 'metricsToken' | 'statusPath'> {
   const metricsPath = pathSetting(source['METRICS_PATH'] ?? '/metrics', 'METRICS_PATH');

@@ -17,7 +17,7 @@ beforeAll(async () => {
     RATE_LIMIT: '1',
     RATE_LIMIT_BURST: '3',
     TRUSTED_PROXIES: '127.0.0.1',
-    RATE_LIMIT_EXEMPT: '/metrics,/api/edge/scheme',
+    RATE_LIMIT_EXEMPT: '/api/edge/scheme',
   });
 }, 90_000);
 afterAll(async () => {
@@ -75,8 +75,8 @@ describe('RATE_LIMIT', () => {
     expect(statuses(await burst(6, '/healthz', client))).toEqual([200, 200, 200, 200, 200, 200]);
     expect(statuses(await burst(6, '/readyz', client))).toEqual([200, 200, 200, 200, 200, 200]);
     expect(statuses(await burst(5, '/api/edge/scheme', client))).toEqual([200, 200, 200, 200, 200]);
-    // /metrics is exempt by default (no metrics endpoint here: Laravel answers 404, not 429).
-    expect(statuses(await burst(5, '/metrics', client))).toEqual([404, 404, 404, 404, 404]);
+    // METRICS_PATH is answered before the limit (403 here: it refuses forwarded requests), never 429.
+    expect(statuses(await burst(5, '/metrics', client))).toEqual([403, 403, 403, 403, 403]);
     // Files from public/ count like any other request (nginx's limit_req in the server block).
     expect((await get('/robots.txt', client)).status).toBe(429);
     const fresh = await get('/robots.txt', '192.0.2.4');

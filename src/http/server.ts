@@ -297,7 +297,12 @@ export class HttpServer {
       return;
     }
     // The micro-cache answers a hit itself, or sends the request on through #dispatch with its tap.
-    if (this.#cache?.serve(res, state, head, finish) === true) return;
+    if (this.#cache !== null) {
+      // A hit is answered with no worker: it counts as the cache's; a miss, as PHP's.
+      route = 'cache';
+      if (this.#cache.serve(res, state, head, finish)) return;
+      route = 'frontdoor';
+    }
     void this.#dispatch(res, state, isHead, head, null, finish);
   }
 

@@ -26,7 +26,7 @@ describe('TLS and rate-limit settings', () => {
       rateLimit: 0,
       rateLimitBurst: 1,
       rateLimitTableSize: 1_048_576,
-      rateLimitExempt: ['/metrics'],
+      rateLimitExempt: [],
     });
   });
 
