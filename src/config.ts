@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import envVar from 'env-var';
 import { ConfigError } from './errors.js';
+import type { CompressionSettings } from './http/compression-policy.js';
 import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
@@ -76,6 +77,8 @@ export interface Config {
   readonly watch: boolean;
   /** Serve files under the app's public/ from the front door (nginx's try_files), not PHP. */
   readonly staticFiles: boolean;
+  /** gzip / brotli for compressible responses (src/http/compression-policy.ts); null = COMPRESSION off. */
+  readonly compression: CompressionSettings | null;
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -222,6 +225,15 @@ export function loadConfig(options: LoadOptions = {}): Config {
     trustedProxiesRaw: source['TRUSTED_PROXIES'] ?? '',
     watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
     staticFiles: read('STATIC_FILES', () => env.get('STATIC_FILES').default('true').asBoolStrict()),
+    // Compression: the levels are for dynamic responses, compressed on every request, so they
+    // stay moderate (brotli 11 costs about 100x quality 4 for a few percent; gzip 9 about 3x 5).
+    compression: read('COMPRESSION', () => env.get('COMPRESSION').default('true').asBoolStrict())
+      ? Object.freeze({
+          minSize: read('COMPRESSION_MIN_SIZE', () => parseSize('COMPRESSION_MIN_SIZE', source['COMPRESSION_MIN_SIZE'] ?? '1k')),
+          gzipLevel: intIn('COMPRESSION_GZIP_LEVEL', 5, 1, 9),
+          brotliQuality: intIn('COMPRESSION_BROTLI_QUALITY', 4, 0, 11),
+        })
+      : null,
   };
   return Object.freeze(config);
 }

@@ -16,6 +16,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import { readBody } from './body.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
+import { requestCompression } from './compression-policy.js';
 import { PhpResponseWriter } from './php-response.js';
 import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
 import { StaticFiles } from './static-files.js';
@@ -300,6 +301,7 @@ export class HttpServer {
       state,
       isHead,
       bufferLimit: config.maxResponseBuffer,
+      compression: requestCompression(head.headers, config.compression),
       onActivity: () => {
         // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
         clearTimeout(timer);
