@@ -5,8 +5,8 @@
  * - q-values are honoured; `x-gzip` counts as gzip (RFC 9110 §8.4.1.3); `*` stands for every
  *   coding the field does not name (identity included).
  * - br wins over gzip when their q-values are equal (it is smaller at the same CPU cost).
- * - A coding is chosen over identity when its q is at least identity's: `gzip;q=0.5, identity`
- *   gets identity.
+ * - A coding is chosen over identity unless the field ranks identity higher:
+ *   `gzip;q=0.5, identity` gets identity, `gzip;q=0.5` gets gzip.
  * - Nothing acceptable at all (`identity;q=0` and no coding we have, or `*;q=0`): identity
  *   anyway, as nginx does, rather than 406 — RFC 9110 lets a server disregard the field then,
  *   and an uncompressed answer is more useful to such a client than an error.
@@ -60,7 +60,9 @@ function choose(header: string): Encoding | null {
   }
   const brQ = br ?? star ?? 0;
   const gzipQ = gzip ?? star ?? 0;
-  const identityQ = identity ?? star ?? 1;
+  // Identity wins only where the client ranked it above the codings ("gzip;q=0.5, identity"):
+  // `gzip;q=0.8` alone still means "gzip, please".
+  const identityQ = identity ?? 0;
   const best: Encoding = brQ >= gzipQ ? 'br' : 'gzip';
   const bestQ = Math.max(brQ, gzipQ);
   return bestQ > 0 && bestQ >= identityQ ? best : null;

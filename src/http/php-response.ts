@@ -109,6 +109,10 @@ export class PhpResponseWriter implements ResponseHandler {
       }
     } else if (this.#writer !== null) {
       this.#writer.end();
+      // PHP's side of this response is over, so nothing is held back any more; a pause from a
+      // client (or an encoder) still full would otherwise leave the connection deaf to the next
+      // request's frames.
+      this.#flow.resume();
     } else {
       this.#endWithoutBody(head);
     }
