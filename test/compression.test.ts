@@ -312,7 +312,8 @@ describe('compression of PHP responses (COMPRESSION on, the default)', () => {
       expect(first.headers['content-encoding']).toBe('br');
       expect(first.headers['content-type']).toBe('text/javascript; charset=utf-8');
       expect(varyList(first.headers)).toEqual(['accept-encoding']);
-      expect(first.headers['etag']).toMatch(/^W\/"/);
+      // The copy's own validator (its mtime and length), as nginx's gzip_static gives a .gz's.
+      expect(first.headers['etag']).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
       expect(Number(first.headers['content-length'])).toBe(first.wire.length);
       expect(first.body.toString()).toBe(STATIC_TEXT);
       const again = await fetchRaw(server.port, '/compress-test/app.js', 'gzip, br');
@@ -323,7 +324,7 @@ describe('compression of PHP responses (COMPRESSION on, the default)', () => {
       const plain = await fetchRaw(server.port, '/compress-test/app.js');
       expect(plain.headers['content-encoding']).toBeUndefined();
       expect(varyList(plain.headers)).toEqual(['accept-encoding']);
-      expect(plain.headers['etag']).toBe(first.headers['etag']!.slice(2));
+      expect(plain.headers['etag']).not.toBe(first.headers['etag']);
       expect(plain.body.toString()).toBe(STATIC_TEXT);
     });
 

@@ -47,7 +47,7 @@ export class HttpServer {
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
     this.#static = deps.config.staticFiles
-      ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
+      ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log, compression: deps.config.compression })
       : null;
     this.#app = deps.uws.App();
     this.#app.any('/*', (res, req) => {
