@@ -31,6 +31,8 @@ export interface NginxFpmOptions {
   port?: number;
   /** client_max_body_size. */
   maxBodySize?: string;
+  /** `gzip on`, configured like our COMPRESSION defaults (the bench's peer; off for the differential suite). */
+  gzip?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -107,7 +109,22 @@ export interface NginxConfigInput {
   runAsRoot: boolean;
   /** A `types { }` file to include (Debian's mime.types), or null for a minimal built-in map. */
   mimeTypes?: string | null;
+  gzip?: boolean;
 }
+
+/**
+ * nginx's gzip set like our compression defaults (src/http/compression-policy.ts): level 5,
+ * 1 KiB minimum (nginx can only apply it when the upstream sent a Content-Length), the same
+ * types, Vary, and FastCGI responses included (gzip_proxied applies to proxied requests only).
+ * nginx-light has no brotli module.
+ */
+const GZIP = `
+  gzip on;
+  gzip_vary on;
+  gzip_proxied any;
+  gzip_comp_level 5;
+  gzip_min_length 1024;
+  gzip_types text/plain text/css text/xml text/javascript text/event-stream text/csv application/json application/x-ndjson application/javascript application/xml application/wasm application/ld+json application/manifest+json application/rss+xml application/atom+xml application/vnd.api+json image/svg+xml image/x-icon image/bmp font/ttf font/otf application/vnd.ms-fontobject;`;
 
 /**
  * Debian's fastcgi_params, with one change: SERVER_NAME is the request's host (as with a
@@ -181,7 +198,7 @@ ${c.mimeTypes ? `  include ${c.mimeTypes};` : MINIMAL_TYPES}
   keepalive_timeout 65;
   keepalive_requests 100000;
   server_tokens off;
-  client_max_body_size ${c.maxBodySize};
+  client_max_body_size ${c.maxBodySize};${c.gzip ? GZIP : ''}
   client_body_temp_path ${join(c.dir, 'body')};
   fastcgi_temp_path ${join(c.dir, 'fastcgi')};
   proxy_temp_path ${join(c.dir, 'proxy')};
@@ -254,6 +271,7 @@ export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<Ngin
       maxBodySize: options.maxBodySize ?? '64m',
       runAsRoot,
       mimeTypes: existsSync(NGINX_MIME_TYPES) ? NGINX_MIME_TYPES : null,
+      gzip: options.gzip === true,
     }),
   );
 
@@ -299,7 +317,8 @@ export function nginxFpmDriver(options: { poolMax: number }): PeerDriver {
     missing: nginxFpmMissing,
     unsupported: () => null,
     async start(): Promise<RunningPeer> {
-      const peer = await startNginxFpm({ maxChildren: options.poolMax });
+      // gzip only answers requests that ask for it: the compressed scenario alone.
+      const peer = await startNginxFpm({ maxChildren: options.poolMax, gzip: true });
       return { label: 'nginx-fpm', baseUrl: peer.url, rootPids: peer.pids, stop: peer.stop };
     },
   };
