@@ -97,9 +97,17 @@ export class CompressedBody {
     this.#stream.on('data', (out: Buffer) => {
       if (this.#gone()) return;
       let ok = true;
-      res.cork(() => {
-        ok = this.#inner.write(out);
-      });
+      try {
+        res.cork(() => {
+          ok = this.#inner.write(out);
+        });
+      } catch {
+        // This runs from zlib's callback, outside any uWS handler: an error here would take the
+        // process down. uWS refusing a write means the response is over for us anyway.
+        state.done = true;
+        this.destroy();
+        return;
+      }
       if (!ok) this.#innerBlocked = true;
     });
     this.#stream.on('drain', () => {

@@ -103,7 +103,8 @@ export class PhpResponseWriter implements ResponseHandler {
         const written = writeCompressible(this.#o.res, this.#o.state, this.#o.isHead, head.status, head.headers, body, compression);
         if (written !== undefined) {
           this.#compressing = true;
-          void written.then(() => this.#finish(this.#o.state.aborted ? 499 : head.status, null));
+          const done = (): void => this.#finish(this.#o.state.aborted ? 499 : head.status, null);
+          void written.then(done, done);
           return;
         }
       }

@@ -252,10 +252,16 @@ export class StaticFiles {
     const variant = compression.choose(key, entry, headers);
     if (variant instanceof Promise) {
       // The first request for this coding waits for the copy (made once, in the threadpool).
-      void variant.then((made) => {
-        if (made === null) this.#serveEntry(res, state, isHead, entry, headers, NO_HEADERS, vary, path, finish);
-        else this.#serveEntry(res, state, isHead, made.entry, headers, made.headers, null, path, finish);
-      });
+      variant
+        .then((made) => {
+          if (made === null) this.#serveEntry(res, state, isHead, entry, headers, NO_HEADERS, vary, path, finish);
+          else this.#serveEntry(res, state, isHead, made.entry, headers, made.headers, null, path, finish);
+        })
+        .catch((err: unknown) => {
+          // Outside uWS's handler an escaping error would be an unhandled rejection.
+          this.#log.error({ err, path }, 'static files: unexpected error');
+          finish(this.#answer(res, state, false, 500), null);
+        });
     } else if (variant !== null) {
       this.#serveEntry(res, state, isHead, variant.entry, headers, variant.headers, null, path, finish);
     } else {
