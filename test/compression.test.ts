@@ -4,7 +4,8 @@
  * test/apps/probes/routes/api-compression.php). Requests go out through node:http, which does
  * not decode: each test sees the bytes on the wire and decodes them itself.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, createBrotliDecompress, createGunzip, gunzipSync, gzipSync } from 'node:zlib';
@@ -58,6 +59,10 @@ function fetchRaw(port: number, path: string, acceptEncoding?: string, method = 
     req.on('error', reject);
     req.end();
   });
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 }
 
 const varyList = (headers: IncomingHttpHeaders): string[] =>
@@ -304,6 +309,66 @@ describe('compression of PHP responses (COMPRESSION on, the default)', () => {
       expect(times[0]!).toBeLessThan(times[times.length - 1]! - 500);
     });
   });
+
+  it('a compressed 64 MB download to a slow reader: intact, and the server\'s RSS grows by less than 64 MB (backpressure through the encoder)', async () => {
+    // Random base64 text: compressible as a type, but it shrinks only to about 3/4, so the
+    // compressed stream is large enough to meet the client's backpressure.
+    const file = join(DEFAULT_APP.path, 'storage', 'app', 'compress-test-64m.txt');
+    const line = (): string => `${randomBytes(48).toString('base64')}\n`;
+    const hash = createHash('sha1');
+    const fd = openSync(file, 'w');
+    let written = 0;
+    while (written < 64 * 1024 * 1024) {
+      const block = Buffer.from(Array.from({ length: 16384 }, line).join(''));
+      writeSync(fd, block);
+      hash.update(block);
+      written += block.length;
+    }
+    closeSync(fd);
+    const expected = hash.digest('hex');
+    try {
+      const pid = server.child.pid!;
+      const before = rssMb(pid);
+      let peak = before;
+      const got = await new Promise<{ encoding: string | undefined; sha1: string; length: number }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: '/api/download?path=compress-test-64m.txt', headers: { 'accept-encoding': 'gzip' }, agent: false }, (res) => {
+          const gunzip = createGunzip();
+          const decoded = createHash('sha1');
+          let length = 0;
+          let wire = 0;
+          let paused = false;
+          res.on('data', (c: Buffer) => {
+            wire += c.length;
+            if (!paused && wire > 8 * 1024 * 1024) {
+              // A slow client: it stops reading for a while; PHP must be held back, not buffered.
+              paused = true;
+              res.pause();
+              setTimeout(() => {
+                peak = Math.max(peak, rssMb(pid));
+                res.resume();
+              }, 1500);
+            }
+          });
+          gunzip.on('data', (d: Buffer) => {
+            decoded.update(d);
+            length += d.length;
+            if (length % (8 * 1024 * 1024) < d.length) peak = Math.max(peak, rssMb(pid));
+          });
+          gunzip.on('end', () => resolve({ encoding: res.headers['content-encoding'], sha1: decoded.digest('hex'), length }));
+          gunzip.on('error', reject);
+          res.pipe(gunzip);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(got.encoding).toBe('gzip');
+      expect(got.length).toBe(written);
+      expect(got.sha1).toBe(expected);
+      expect(peak - before).toBeLessThan(64);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 120_000);
 
   describe('static files', () => {
     it('a compressible file is compressed on its first request, and the same bytes come back from memory after', async () => {
