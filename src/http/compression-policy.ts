@@ -110,7 +110,7 @@ export function withVary(headers: HeaderPairs): HeaderPairs {
 
 /**
  * The headers of the compressed representation: Content-Encoding set, Vary merged,
- * Content-Length dropped (uWS writes the compressed length, or the body goes chunked), and a
+ * Content-Length and Accept-Ranges dropped (uWS writes the compressed length, or the body goes chunked), and a
  * strong ETag made weak (RFC 9110 §8.8.1: the bytes differ from the identity representation's,
  * yet If-None-Match's weak comparison still matches it, as with nginx's gzip).
  */
@@ -118,7 +118,9 @@ export function encodedHeaders(headers: HeaderPairs, encoding: Encoding): Header
   const out: HeaderPairs = [];
   for (const pair of withVary(headers)) {
     const name = pair[0].toLowerCase();
-    if (name === 'content-length' || name === 'content-encoding') continue;
+    // Accept-Ranges too, as nginx's gzip clears it: byte ranges of a stream we compress on
+    // the fly cannot be served (a Range request gets the app's identity 206).
+    if (name === 'content-length' || name === 'content-encoding' || name === 'accept-ranges') continue;
     if (name === 'etag' && pair[1].startsWith('"')) out.push([pair[0], `W/${pair[1]}`]);
     else out.push(pair);
   }
