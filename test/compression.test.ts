@@ -447,6 +447,26 @@ describe('compression of PHP responses (COMPRESSION on, the default)', () => {
   });
 });
 
+describe('through a worker thread (WORKER_THREADS=1: the body replayed on the main thread)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1', WORKER_THREADS: '1' });
+  });
+  afterAll(async () => {
+    expect(await server?.stop()).toBe(0);
+  });
+
+  it('a buffered response and a stream are compressed the same way', async () => {
+    const identity = await fetchRaw(server.port, '/api/compress/users?count=200');
+    const br = await fetchRaw(server.port, '/api/compress/users?count=200', 'br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.body.equals(identity.body)).toBe(true);
+    const streamed = await fetchRaw(server.port, '/api/stream?chunks=20&size=500', 'gzip');
+    expect(streamed.headers['content-encoding']).toBe('gzip');
+    expect(streamed.body.toString().split('\n').filter(Boolean)).toHaveLength(20);
+  });
+});
+
 describe('COMPRESSION=false', () => {
   let server: RunningServer;
   beforeAll(async () => {
