@@ -183,5 +183,12 @@ export function requestCompression(headers: HeaderPairs, settings: CompressionSe
       break;
     }
   }
-  return { encoding: negotiateEncoding(accept), settings };
+  const encoding = negotiateEncoding(accept);
+  // The three possible answers, made once per settings object: no allocation per request.
+  if (shared?.settings !== settings) {
+    shared = { settings, br: { encoding: 'br', settings }, gzip: { encoding: 'gzip', settings }, none: { encoding: null, settings } };
+  }
+  return encoding === null ? shared.none : shared[encoding];
 }
+
+let shared: { settings: CompressionSettings; br: RequestCompression; gzip: RequestCompression; none: RequestCompression } | undefined;
