@@ -89,6 +89,8 @@ describe('compression of PHP responses (COMPRESSION on, the default)', () => {
     // Siblings deliberately different from what we would produce, so the test can tell them apart.
     writeFileSync(join(PUBLIC_DIR, 'bundle.js.br'), brotliCompressSync(Buffer.from(`${PRECOMPRESSED_JS}// from bundle.js.br\n`)));
     writeFileSync(join(PUBLIC_DIR, 'bundle.js.gz'), gzipSync(Buffer.from(`${PRECOMPRESSED_JS}// from bundle.js.gz\n`)));
+    writeFileSync(join(PUBLIC_DIR, 'legacy.js'), PRECOMPRESSED_JS);
+    writeFileSync(join(PUBLIC_DIR, 'legacy.js.gz'), gzipSync(Buffer.from(`${PRECOMPRESSED_JS}// from legacy.js.gz\n`)));
     server = await startServer({ SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '2', MAX_RESPONSE_BUFFER: '256k' });
     identityUsers = (await fetchRaw(server.port, '/api/compress/users?count=200')).body;
   });
@@ -414,6 +416,15 @@ describe('compression of PHP responses (COMPRESSION on, the default)', () => {
       expect(plain.headers['content-encoding']).toBeUndefined();
       expect(varyList(plain.headers)).toEqual(['accept-encoding']);
       expect(plain.body.toString()).toBe(PRECOMPRESSED_JS);
+    });
+
+    it('a shipped .gz is preferred to a brotli copy made here, for a client that takes both', async () => {
+      const res = await fetchRaw(server.port, '/compress-test/legacy.js', 'gzip, br');
+      expect(res.headers['content-encoding']).toBe('gzip');
+      expect(res.body.toString()).toBe(`${PRECOMPRESSED_JS}// from legacy.js.gz\n`);
+      const brOnly = await fetchRaw(server.port, '/compress-test/legacy.js', 'br');
+      expect(brOnly.headers['content-encoding']).toBe('br');
+      expect(brOnly.body.toString()).toBe(PRECOMPRESSED_JS);
     });
 
     it('a range is served from the original, uncompressed', async () => {

@@ -33,7 +33,22 @@ export function negotiateEncoding(header: string | undefined): Encoding | null {
 /** RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ). */
 const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 
+/** Whether the client takes `encoding` at all (q > 0 and not ranked below identity). */
+export function accepts(header: string | undefined, encoding: Encoding): boolean {
+  if (header === undefined || header === '') return false;
+  const q = qvalues(header);
+  const wanted = encoding === 'br' ? q.br : q.gzip;
+  return wanted > 0 && wanted >= q.identity;
+}
+
 function choose(header: string): Encoding | null {
+  const q = qvalues(header);
+  const best: Encoding = q.br >= q.gzip ? 'br' : 'gzip';
+  const bestQ = Math.max(q.br, q.gzip);
+  return bestQ > 0 && bestQ >= q.identity ? best : null;
+}
+
+function qvalues(header: string): { br: number; gzip: number; identity: number } {
   let br: number | undefined;
   let gzip: number | undefined;
   let identity: number | undefined;
@@ -58,12 +73,7 @@ function choose(header: string): Encoding | null {
     else if (name === 'identity') identity = Math.max(identity ?? 0, q);
     else if (name === '*') star = Math.max(star ?? 0, q);
   }
-  const brQ = br ?? star ?? 0;
-  const gzipQ = gzip ?? star ?? 0;
   // Identity wins only where the client ranked it above the codings ("gzip;q=0.5, identity"):
   // `gzip;q=0.8` alone still means "gzip, please".
-  const identityQ = identity ?? 0;
-  const best: Encoding = brQ >= gzipQ ? 'br' : 'gzip';
-  const bestQ = Math.max(brQ, gzipQ);
-  return bestQ > 0 && bestQ >= identityQ ? best : null;
+  return { br: br ?? star ?? 0, gzip: gzip ?? star ?? 0, identity: identity ?? 0 };
 }

@@ -23,7 +23,7 @@ import { open } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
-import { negotiateEncoding, type Encoding } from './accept-encoding.js';
+import { accepts, negotiateEncoding, type Encoding } from './accept-encoding.js';
 import { isCompressibleType, type CompressionSettings } from './compression-policy.js';
 import type { StaticEntry, StaticIndex } from './static-cache.js';
 
@@ -87,10 +87,19 @@ export class StaticCompression {
       if (name === 'range') return null;
       if (name === 'accept-encoding') accept = value;
     }
-    const encoding = negotiateEncoding(accept);
+    let encoding = negotiateEncoding(accept);
     if (encoding === null) return null;
     let copies = this.#copies.get(entry);
-    const sibling = this.#index.lookup(key + SUFFIX[encoding]);
+    let sibling = this.#index.lookup(key + SUFFIX[encoding]);
+    if (sibling === undefined && encoding === 'br') {
+      // A shipped .gz beats a brotli copy made here (gzip_static's choice too). The header is
+      // parsed again only when such a file exists.
+      const gz = this.#index.lookup(key + SUFFIX.gzip);
+      if (gz !== undefined && accepts(accept, 'gzip')) {
+        sibling = gz;
+        encoding = 'gzip';
+      }
+    }
     if (sibling !== undefined) {
       if (copies === undefined) this.#copies.set(entry, (copies = {}));
       const siblings = (copies.siblings ??= {});
