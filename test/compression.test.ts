@@ -10,7 +10,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, createBrotliDecompress, createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { negotiateEncoding } from '../src/http/accept-encoding.js';
+import { accepts, negotiateEncoding } from '../src/http/accept-encoding.js';
 import { encodedHeaders, isCompressibleType, mayCompress, withVary } from '../src/http/compression-policy.js';
 import { DEFAULT_APP } from './helpers/apps.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -507,6 +507,10 @@ describe('compression policy (pure)', () => {
     expect(negotiateEncoding('br;q=2, gzip')).toBe('gzip'); // an invalid qvalue: that entry is ignored
     expect(negotiateEncoding('identity;q=0, gzip;q=0.1')).toBe('gzip');
     expect(negotiateEncoding('*;q=0.5, identity;q=1')).toBeNull();
+    expect(accepts('br, gzip;q=0.1', 'gzip')).toBe(true);
+    expect(accepts('br, gzip;q=0', 'gzip')).toBe(false);
+    expect(accepts('br, identity;q=0.5, gzip;q=0.2', 'gzip')).toBe(false);
+    expect(accepts(undefined, 'gzip')).toBe(false);
   });
 
   it('knows compressible types', () => {
