@@ -34,6 +34,8 @@ export interface Scenario {
 export const POST_1K_BYTES = 1024;
 export const RESPONSE_64K_BYTES = 65_536;
 export const UPLOAD_1M_BYTES = 1_048_576;
+/** Users in the compressed scenario's JSON: about 40 KB uncompressed. */
+export const COMPRESSED_USERS = 200;
 /** The path nginx maps to bench/php/hello.php; our server's plain handler answers any path. */
 export const HELLO_PATH = '/hello';
 /** The cached scenario's route: `Cache-Control: public, max-age=60` (test/apps/probes CacheController). */
@@ -186,6 +188,21 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       return isRecord(data) && data['tag'] === 'bench' ? ok : fail(`body ${snippet(body)} (wanted the cache probe's JSON for tag "bench")`);
     },
   },
+  compressed: {
+    name: 'compressed',
+    title: `GET /api/compress/users?count=${COMPRESSED_USERS}, ~40 KB of JSON, Accept-Encoding: gzip, br`,
+    app: 'laravel',
+    // nginx-light has no brotli: it answers gzip (level 5, as ours), we answer br (quality 4).
+    request: () => ({ method: 'GET', path: `/api/compress/users?count=${COMPRESSED_USERS}`, headers: { 'accept-encoding': 'gzip, br' }, body: null }),
+    check(status, body) {
+      // fetch decodes gzip and br: this is the JSON the app made.
+      const bad = expectStatus(status, body);
+      if (bad) return bad;
+      const data = json(body);
+      if (!isRecord(data) || !Array.isArray(data['data'])) return fail(`body ${snippet(body)} is not the users JSON`);
+      return data['data'].length === COMPRESSED_USERS ? ok : fail(`${data['data'].length} users (wanted ${COMPRESSED_USERS})`);
+    },
+  },
 };
 
 /** Sends the scenario's request once and checks the answer. */
@@ -199,6 +216,8 @@ export async function checkScenario(baseUrl: string, scenario: Scenario, timeout
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = Buffer.from(await res.arrayBuffer());
+    const wanted = req.headers['accept-encoding'] !== undefined;
+    if (wanted && res.headers.get('content-encoding') === null) return fail('this peer does not compress (no Content-Encoding)', true);
     return scenario.check(res.status, body);
   } catch (err) {
     return fail(`request failed: ${(err as Error).message}`);

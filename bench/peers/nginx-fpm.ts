@@ -33,6 +33,8 @@ export interface NginxFpmOptions {
   maxBodySize?: string;
   /** fastcgi_cache on (the bench's cached scenario), configured like our micro-cache. */
   fastcgiCache?: boolean;
+  /** `gzip on`, configured like our COMPRESSION defaults (the bench's peer; off for the differential suite). */
+  gzip?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -110,7 +112,22 @@ export interface NginxConfigInput {
   /** A `types { }` file to include (Debian's mime.types), or null for a minimal built-in map. */
   mimeTypes?: string | null;
   fastcgiCache?: boolean;
+  gzip?: boolean;
 }
+
+/**
+ * nginx's gzip set like our compression defaults (src/http/compression-policy.ts): level 5,
+ * 1 KiB minimum (nginx can only apply it when the upstream sent a Content-Length), the same
+ * types, Vary, and FastCGI responses included (gzip_proxied applies to proxied requests only).
+ * nginx-light has no brotli module.
+ */
+const GZIP = `
+  gzip on;
+  gzip_vary on;
+  gzip_proxied any;
+  gzip_comp_level 5;
+  gzip_min_length 1024;
+  gzip_types text/plain text/css text/xml text/javascript text/event-stream text/csv application/json application/x-ndjson application/javascript application/xml application/wasm application/ld+json application/manifest+json application/rss+xml application/atom+xml application/vnd.api+json image/svg+xml image/x-icon image/bmp font/ttf font/otf application/vnd.ms-fontobject;`;
 
 /**
  * fastcgi_cache set up as our micro-cache behaves: in files under the peer's
@@ -207,7 +224,7 @@ ${c.mimeTypes ? `  include ${c.mimeTypes};` : MINIMAL_TYPES}
   keepalive_timeout 65;
   keepalive_requests 100000;
   server_tokens off;
-  client_max_body_size ${c.maxBodySize};
+  client_max_body_size ${c.maxBodySize};${c.gzip ? GZIP : ''}
   client_body_temp_path ${join(c.dir, 'body')};
   fastcgi_temp_path ${join(c.dir, 'fastcgi')};
   proxy_temp_path ${join(c.dir, 'proxy')};
@@ -281,6 +298,7 @@ export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<Ngin
       runAsRoot,
       mimeTypes: existsSync(NGINX_MIME_TYPES) ? NGINX_MIME_TYPES : null,
       fastcgiCache: options.fastcgiCache === true,
+      gzip: options.gzip === true,
     }),
   );
 
@@ -326,7 +344,9 @@ export function nginxFpmDriver(options: { poolMax: number }): PeerDriver {
     missing: nginxFpmMissing,
     unsupported: () => null,
     async start(app): Promise<RunningPeer> {
-      const peer = await startNginxFpm({ maxChildren: options.poolMax, fastcgiCache: app === 'laravel-cached' });
+      // gzip only answers requests that ask for it (the compressed scenario); the cache only
+      // serves the cached scenario's app.
+      const peer = await startNginxFpm({ maxChildren: options.poolMax, gzip: true, fastcgiCache: app === 'laravel-cached' });
       return { label: 'nginx-fpm', baseUrl: peer.url, rootPids: peer.pids, stop: peer.stop };
     },
   };

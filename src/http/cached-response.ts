@@ -10,6 +10,7 @@
  * PhpResponseWriter, so every output stage of that writer (compression, ...) applies to hits as
  * to misses. `CacheFront.#answer` is the one place where a response comes from the cache.
  */
+import { requestCompression, type CompressionSettings } from './compression-policy.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { BridgeError } from '../errors.js';
 import { NO_FLOW, type FlowControl, type ResponseHandler, type ResponseHeadInfo } from '../pool/connection.js';
@@ -34,6 +35,8 @@ export interface CacheFrontDeps {
   cache: MicroCache;
   /** MAX_RESPONSE_BUFFER: a larger body streams to the client and is never stored. */
   bufferLimit: number;
+  /** COMPRESSION's settings: a hit is compressed for its own client's Accept-Encoding, as a miss is. */
+  compression: CompressionSettings | null;
   /** Sends a client's request to PHP (the server's one dispatch path) with the cache's tap. */
   dispatch(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, head: RequestHead, finish: Finish, tap: DispatchTap): void;
   /** Sends a request of the front door's own to PHP, with no client (a background refresh). */
@@ -160,6 +163,7 @@ export class CacheFront {
       state,
       isHead: head.method === 'HEAD',
       bufferLimit: this.#d.bufferLimit,
+      compression: requestCompression(head.headers, this.#d.compression),
       onActivity: () => undefined,
       onDone: (answered) => finish(answered, null),
     });

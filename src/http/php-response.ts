@@ -7,10 +7,16 @@
  * body in one syscall — up to MAX_RESPONSE_BUFFER; past that, and for streamed responses
  * (StreamedResponse, downloads, server-sent events), the head goes out at once and the body
  * follows as it arrives, with backpressure back to PHP (BodyWriter).
+ *
+ * With `compression` (COMPRESSION on), both ways go through the compression stage
+ * (compression.ts): a buffered body is compressed whole, a streamed one chunk by chunk.
+ * Whatever replays a response through this writer (a thread, a cache) gets it too.
  */
 import { BridgeError, httpStatusFor } from '../errors.js';
 import { NO_FLOW, type FlowControl, type ResponseHandler, type ResponseHeadInfo } from '../pool/connection.js';
 import { BodyWriter } from './body-writer.js';
+import { CompressedBody, writeCompressible } from './compression.js';
+import { planStreamed, type RequestCompression } from './compression-policy.js';
 import { cutResponse, declaredLength, endWithoutBody, writeCloseHeader, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
@@ -20,6 +26,8 @@ export interface PhpResponseOptions {
   isHead: boolean;
   /** Largest body held in memory before the response is streamed instead. */
   bufferLimit: number;
+  /** The client's negotiated coding and the settings; null when COMPRESSION is off. */
+  compression: RequestCompression | null;
   /** Body bytes arrived (the request's idle timer restarts). */
   onActivity(): void;
   /** The response is over on our side: the status the client got (499 if it left). */
@@ -34,7 +42,9 @@ export class PhpResponseWriter implements ResponseHandler {
   #size = 0;
   /** The head is on the wire: the body streams. */
   #streaming = false;
-  #writer: BodyWriter | null = null;
+  #writer: BodyWriter | CompressedBody | null = null;
+  /** The whole body is being compressed in the threadpool: the response is ours to finish. */
+  #compressing = false;
   /** Nothing more goes to the client (answered already, or it left): read the rest and drop it. */
   #discarding = false;
   #done = false;
@@ -48,7 +58,7 @@ export class PhpResponseWriter implements ResponseHandler {
 
   /** The client's side of the response is over (written, cut, or the client left). */
   get finished(): boolean {
-    return this.#done;
+    return this.#done || this.#compressing;
   }
 
   onHead(head: ResponseHeadInfo, flow: FlowControl): void {
@@ -86,9 +96,24 @@ export class PhpResponseWriter implements ResponseHandler {
       const chunks = this.#chunks;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
       this.#chunks = [];
-      writeResponse(this.#o.res, this.#o.state, this.#o.isHead, head.status, head.headers, body);
+      const compression = this.#o.compression;
+      if (compression === null) {
+        writeResponse(this.#o.res, this.#o.state, this.#o.isHead, head.status, head.headers, body);
+      } else {
+        const written = writeCompressible(this.#o.res, this.#o.state, this.#o.isHead, head.status, head.headers, body, compression);
+        if (written !== undefined) {
+          this.#compressing = true;
+          const done = (): void => this.#finish(this.#o.state.aborted ? 499 : head.status, null);
+          void written.then(done, done);
+          return;
+        }
+      }
     } else if (this.#writer !== null) {
       this.#writer.end();
+      // PHP's side of this response is over, so nothing is held back any more; a pause from a
+      // client (or an encoder) still full would otherwise leave the connection deaf to the next
+      // request's frames.
+      this.#flow.resume();
     } else {
       this.#endWithoutBody(head);
     }
@@ -96,8 +121,9 @@ export class PhpResponseWriter implements ResponseHandler {
   }
 
   onError(err: BridgeError): void {
-    if (this.#done) return;
+    if (this.#done || this.#compressing) return;
     if (this.#streaming) {
+      if (this.#writer instanceof CompressedBody) this.#writer.destroy();
       // The status line is already out: cut the connection, as nginx does, rather than let the
       // client take a truncated body for a whole one.
       cutResponse(this.#o.res, this.#o.state);
@@ -109,12 +135,21 @@ export class PhpResponseWriter implements ResponseHandler {
   }
 
   #startStreaming(): void {
-    const head = this.#head!;
-    const { res, state, isHead } = this.#o;
+    let head = this.#head!;
+    const { res, state, isHead, compression } = this.#o;
     this.#streaming = true;
     if (state.aborted || state.done) return;
     const noBody = isHead || statusHasNoBody(head.status);
-    if (!noBody) this.#writer = new BodyWriter(res, state, declaredLength(head.headers), () => this.#flow.resume());
+    const plan = compression === null ? null : planStreamed(compression, head.status, head.headers);
+    if (plan !== null) this.#head = head = { ...head, headers: plan.headers };
+    const resume = (): void => this.#flow.resume();
+    if (!noBody && plan?.encoding) {
+      // Flushed after each chunk only when the app streams: its flushes are the ones that matter
+      // (an SSE event). A body that merely outgrew the buffer compresses better unflushed.
+      this.#writer = new CompressedBody(res, state, plan.encoding, compression!.settings, head.streamed, resume);
+    } else if (!noBody) {
+      this.#writer = new BodyWriter(res, state, declaredLength(head.headers), resume);
+    }
     res.cork(() => {
       res.writeStatus(statusLine(head.status));
       writeCloseHeader(res, state);
@@ -153,6 +188,7 @@ export class PhpResponseWriter implements ResponseHandler {
   #clientLeft(): void {
     this.#discarding = true;
     this.#chunks = [];
+    if (this.#writer instanceof CompressedBody) this.#writer.destroy();
     if (this.#streaming || this.#head?.streamed) this.#flow.cancel();
     this.#flow.resume();
   }

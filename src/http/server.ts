@@ -23,6 +23,7 @@ import type { MicroCache } from './micro-cache.js';
 import { readBody } from './body.js';
 import { resolveClientAddress } from './client-address.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
+import { requestCompression } from './compression-policy.js';
 import { PhpResponseWriter } from './php-response.js';
 import { FrontListener, type TlsReload } from './front-listener.js';
 import { RateLimitGate } from './rate-limit-gate.js';
@@ -72,12 +73,13 @@ export class HttpServer {
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
     this.#static = deps.config.staticFiles
-      ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
+      ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log, compression: deps.config.compression })
       : null;
     this.#cache = deps.cache
       ? new CacheFront({
           cache: deps.cache,
           bufferLimit: deps.config.maxResponseBuffer,
+          compression: deps.config.compression,
           dispatch: (res, state, isHead, head, finish, tap) => void this.#dispatch(res, state, isHead, head, null, finish, tap),
           fetchDetached: (head, handler) => void this.#fetchDetached(head, handler),
         })
@@ -398,6 +400,7 @@ export class HttpServer {
       state,
       isHead,
       bufferLimit: config.maxResponseBuffer,
+      compression: requestCompression(head.headers, config.compression),
       onActivity: () => {
         // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
         clearTimeout(timer);

@@ -18,6 +18,8 @@ import type { Logger } from '../logger.js';
 import { endWithoutBody, statusLine, writeCloseHeader, writeResponse, type ResponseState } from './respond.js';
 import { isInside, isServablePath, StaticIndex, type StaticEntry, type StaticIndexOptions } from './static-cache.js';
 import { BodyWriter } from './body-writer.js';
+import type { CompressionSettings } from './compression-policy.js';
+import { StaticCompression } from './static-compression.js';
 import type { Uws } from './uws.js';
 
 /** Files up to this size are read whole and sent with one `end`. */
@@ -31,7 +33,10 @@ export const CHUNK = 64 * 1024;
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 const HAS_PROC_FD = process.platform === 'linux';
 
-export type StaticFilesOptions = StaticIndexOptions;
+export type StaticFilesOptions = StaticIndexOptions & {
+  /** Precompressed siblings and compress-once copies (static-compression.ts); null/absent = off. */
+  compression?: CompressionSettings | null;
+};
 
 /** The request headers that decide a static answer (RFC 9110 §13.1, §14.2). */
 export interface ConditionalHeaders {
@@ -169,6 +174,22 @@ function conditionalHeaders(headers: HeaderPairs): ConditionalHeaders {
 }
 
 const TEXT: HeaderPairs = [['Content-Type', 'text/plain; charset=utf-8']];
+const NO_HEADERS: HeaderPairs = [];
+
+/** Headers compression adds to a plan (see StaticFiles#serveEntry). */
+interface ExtraHeaders {
+  extra: HeaderPairs;
+  varyMin: number | null;
+}
+const NO_EXTRA: ExtraHeaders = { extra: NO_HEADERS, varyMin: null };
+
+function addHeaders(plan: ResponsePlan, more: ExtraHeaders, size: number): void {
+  if (plan.status === 412 || plan.status === 416) return;
+  if (more.varyMin !== null && size >= more.varyMin) plan.headers.push(['Vary', 'Accept-Encoding']);
+  for (const pair of more.extra) {
+    if (plan.status !== 304 || pair[0] === 'Vary') plan.headers.push(pair);
+  }
+}
 const encoder = new TextEncoder();
 const BODIES: Record<number, Uint8Array> = {
   403: encoder.encode('Forbidden\n'),
@@ -183,10 +204,12 @@ export class StaticFiles {
   #cacheGeneration = -1;
   #cachedBytes = 0;
   readonly #log: Logger;
+  readonly #compression: StaticCompression | null;
 
   constructor(options: StaticFilesOptions) {
     this.#index = new StaticIndex(options);
     this.#log = options.log;
+    this.#compression = options.compression ? new StaticCompression(this.#index, options.compression, options.log) : null;
   }
 
   get index(): StaticIndex {
@@ -219,23 +242,68 @@ export class StaticFiles {
     }
     const entry = this.#index.lookup(key);
     if (entry === undefined || !isServablePath(key)) return false;
-    if (entry.cached !== undefined) {
-      // A small file read before: answered from memory, no file-system call at all.
-      finish(this.#serveCached(res, state, method === 'HEAD', entry.cached, entry.contentType, headers), null);
+    const isHead = method === 'HEAD';
+    const compression = this.#compression;
+    if (compression === null) {
+      this.#serveEntry(res, state, isHead, entry, headers, NO_HEADERS, null, path, finish);
       return true;
     }
-    this.#serve(res, state, method === 'HEAD', entry, headers).then(
+    const vary = compression.identityVary(key, entry);
+    const variant = compression.choose(key, entry, headers);
+    if (variant instanceof Promise) {
+      // The first request for this coding waits for the copy (made once, in the threadpool).
+      variant
+        .then((made) => {
+          if (made === null) this.#serveEntry(res, state, isHead, entry, headers, NO_HEADERS, vary, path, finish);
+          else this.#serveEntry(res, state, isHead, made.entry, headers, made.headers, null, path, finish);
+        })
+        .catch((err: unknown) => {
+          // Outside uWS's handler an escaping error would be an unhandled rejection.
+          this.#log.error({ err, path }, 'static files: unexpected error');
+          finish(this.#answer(res, state, false, 500), null);
+        });
+    } else if (variant !== null) {
+      this.#serveEntry(res, state, isHead, variant.entry, headers, variant.headers, null, path, finish);
+    } else {
+      this.#serveEntry(res, state, isHead, entry, headers, NO_HEADERS, vary, path, finish);
+    }
+    return true;
+  }
+
+  /**
+   * Answers with `entry`; `extra` headers go on a 200 (a compressed variant's Content-Encoding
+   * and Vary; Vary alone on a 304), and `varyMin` adds Vary to an identity answer of at least
+   * that size.
+   */
+  #serveEntry(
+    res: Uws.HttpResponse,
+    state: ResponseState,
+    isHead: boolean,
+    entry: StaticEntry,
+    headers: HeaderPairs,
+    extra: HeaderPairs,
+    varyMin: number | null,
+    path: string,
+    finish: (status: number, worker: number | null) => void,
+  ): void {
+    const more = { extra, varyMin };
+    if (entry.cached !== undefined) {
+      // A small file read before: answered from memory, no file-system call at all.
+      finish(this.#serveCached(res, state, isHead, entry.cached, entry.contentType, headers, more), null);
+      return;
+    }
+    this.#serve(res, state, isHead, entry, headers, more).then(
       (status) => finish(status, null),
       (err: unknown) => {
         this.#log.error({ err, path }, 'static files: unexpected error');
         finish(this.#answer(res, state, false, 500), null);
       },
     );
-    return true;
   }
 
-  #serveCached(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, cached: NonNullable<StaticEntry['cached']>, contentType: string, headers: HeaderPairs): number {
+  #serveCached(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, cached: NonNullable<StaticEntry['cached']>, contentType: string, headers: HeaderPairs, more: ExtraHeaders = NO_EXTRA): number {
     const plan = planResponse(isHead, conditionalHeaders(headers), cached.size, cached.mtimeMs, contentType);
+    addHeaders(plan, more, cached.size);
     if (plan.status === 412 || plan.status === 416) return this.#answer(res, state, isHead, plan.status, plan.headers);
     if (plan.status === 304) return this.#answerWithoutBody(res, state, plan, null);
     if (isHead) return this.#answerWithoutBody(res, state, plan, plan.end - plan.start);
@@ -257,7 +325,7 @@ export class StaticFiles {
     entry.cached = { body, size, mtimeMs };
   }
 
-  async #serve(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, entry: StaticEntry, headers: HeaderPairs): Promise<number> {
+  async #serve(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, entry: StaticEntry, headers: HeaderPairs, more: ExtraHeaders = NO_EXTRA): Promise<number> {
     let fh: FileHandle;
     try {
       fh = await open(entry.file, OPEN_FLAGS);
@@ -272,6 +340,7 @@ export class StaticFiles {
       if (state.aborted) return 499;
 
       const plan = planResponse(isHead, conditionalHeaders(headers), st.size, st.mtimeMs, entry.contentType);
+      addHeaders(plan, more, st.size);
       const length = plan.end - plan.start;
       if (plan.status === 304) return this.#answerWithoutBody(res, state, plan, null);
       if (plan.status === 412 || plan.status === 416) return this.#answer(res, state, isHead, plan.status, plan.headers);

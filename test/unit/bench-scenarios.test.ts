@@ -40,6 +40,14 @@ describe('scenario checks', () => {
     expect(SCENARIOS.cached.check(200, buf({ tag: 'bench', count: 1 }))).toEqual({ ok: true });
   });
 
+  it('compressed: asks for gzip and br, and wants the whole users list back', () => {
+    expect(SCENARIOS.compressed.request().headers['accept-encoding']).toBe('gzip, br');
+    const users = (n: number): Buffer => buf({ data: Array.from({ length: n }, (_, id) => ({ id })), meta: {} });
+    expect(SCENARIOS.compressed.check(200, users(200))).toEqual({ ok: true });
+    expect(SCENARIOS.compressed.check(200, users(199)).ok).toBe(false);
+    expect(SCENARIOS.compressed.check(500, users(200)).ok).toBe(false);
+  });
+
   it('rejects wrong status codes and bodies with a reason', () => {
     expect(SCENARIOS['laravel-json'].check(502, buf('Bad Gateway'))).toMatchObject({ ok: false, unsupported: false, reason: expect.stringMatching(/status 502/) });
     expect(SCENARIOS['laravel-json'].check(200, buf({ pong: false }))).toMatchObject({ ok: false });

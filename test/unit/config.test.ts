@@ -154,3 +154,25 @@ describe('bad values stop the start with a message naming the variable, the valu
     for (const fragment of fragments) expect(message).toContain(fragment);
   });
 });
+
+describe('compression settings (COMPRESSION*)', () => {
+  it('are on by default: 1k minimum, gzip 5, brotli 4, frozen', () => {
+    const { compression } = load();
+    expect(compression).toEqual({ minSize: 1024, gzipLevel: 5, brotliQuality: 4 });
+    expect(Object.isFrozen(compression)).toBe(true);
+  });
+
+  it('read their overrides, and COMPRESSION=false turns them off', () => {
+    expect(load({ COMPRESSION_MIN_SIZE: '2k', COMPRESSION_GZIP_LEVEL: '9', COMPRESSION_BROTLI_QUALITY: '0' }).compression).toEqual({ minSize: 2048, gzipLevel: 9, brotliQuality: 0 });
+    expect(load({ COMPRESSION: 'false' }).compression).toBeNull();
+  });
+
+  it.each([
+    [{ COMPRESSION: 'maybe' }, 'COMPRESSION'],
+    [{ COMPRESSION_MIN_SIZE: 'big' }, 'COMPRESSION_MIN_SIZE'],
+    [{ COMPRESSION_GZIP_LEVEL: '0' }, 'COMPRESSION_GZIP_LEVEL'],
+    [{ COMPRESSION_BROTLI_QUALITY: '12' }, 'COMPRESSION_BROTLI_QUALITY'],
+  ])('%o is refused with a message naming %s', (env, name) => {
+    expect(failure(env)).toContain(name);
+  });
+});
