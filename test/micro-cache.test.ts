@@ -65,6 +65,24 @@ describe('micro-cache', () => {
     expect(await phpRuns(t)).toBe(1);
   });
 
+  it('keeps the app\'s identity bytes and compresses each answer for its own client (COMPRESSION is on)', async () => {
+    const t = tag();
+    const url = page(t, 'bytes=4000');
+    const gz = await fetch(url, { headers: { 'accept-encoding': 'gzip' } });
+    const gzBody = await gz.text(); // fetch decodes gzip
+    expect([gz.headers.get('x-cache'), gz.headers.get('content-encoding')]).toEqual(['MISS', 'gzip']);
+    const br = await fetch(url, { headers: { 'accept-encoding': 'br' } });
+    expect([br.headers.get('x-cache'), br.headers.get('content-encoding')]).toEqual(['HIT', 'br']);
+    expect(br.headers.get('vary')?.toLowerCase()).toContain('accept-encoding');
+    const plain = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
+    expect([plain.headers.get('x-cache'), plain.headers.get('content-encoding')]).toEqual(['HIT', null]);
+    const plainBody = await plain.text();
+    expect(await br.text()).toBe(plainBody);
+    expect(gzBody).toBe(plainBody);
+    expect(Number(plain.headers.get('content-length'))).toBe(Buffer.byteLength(plainBody));
+    expect(await phpRuns(t)).toBe(1);
+  });
+
   it('answers a client\'s Cache-Control: no-cache and its cookies from the cache, as nginx does by default', async () => {
     const t = tag();
     expect((await get(page(t))).cache).toBe('MISS');
