@@ -14,7 +14,8 @@ import type { PhpWorker } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
-import { readBody } from './body.js';
+import { BodySpool, type ReceivedBody } from './body-spool.js';
+import { UploadDir } from './upload-dir.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { PhpResponseWriter } from './php-response.js';
 import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
@@ -42,9 +43,11 @@ export class HttpServer {
   #drained: (() => void) | null = null;
   #closing = false;
   readonly #static: StaticFiles | null;
+  readonly #uploads: UploadDir;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
+    this.#uploads = new UploadDir(deps.config.uploadTmpDir);
     this.#static = deps.config.staticFiles
       ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
       : null;
@@ -180,34 +183,46 @@ export class HttpServer {
     if (contentLength > 0 || chunked) {
       // Slow clients: the body must arrive within CLIENT_TIMEOUT. No PHP worker is held meanwhile.
       let bodyDone = false;
+      const bodyTimer = setTimeout(() => giveUp(), config.clientTimeoutMs);
+      const contentType = method === 'POST' ? headers.find(([name]) => name === 'content-type')?.[1] ?? '' : '';
+      const spool = new BodySpool(
+        res,
+        {
+          declaredLength: chunked ? -1 : contentLength,
+          limit: config.maxBodySize,
+          memoryMax: config.bodyMemoryMax,
+          dir: this.#uploads,
+          formContentType: /^multipart\/form-data/i.test(contentType) ? contentType : null,
+        },
+        (result) => {
+          if (bodyDone) return;
+          bodyDone = true;
+          clearTimeout(bodyTimer);
+          state.onAbort = undefined;
+          if (state.aborted) {
+            void spool.release();
+            finish(499, null);
+            return;
+          }
+          if (!result.ok) {
+            // Too large: the spool keeps discarding what still arrives, so the answer gets
+            // through (see the Content-Length case above).
+            const tooLarge = result.error.code === 'BODY_TOO_LARGE';
+            finish(writeError(res, state, result.error, !tooLarge), null);
+            return;
+          }
+          // The request's files live until PHP is done with it, whatever the outcome.
+          void this.#dispatch(res, state, isHead, withBody(head, result.body), result.body.memory, finish).finally(() => spool.release());
+        },
+      );
       const giveUp = (): void => {
         if (bodyDone) return;
         bodyDone = true;
         clearTimeout(bodyTimer);
+        spool.abort();
         finish(state.aborted ? 499 : writeError(res, state, new BridgeError('CLIENT_TIMEOUT', 'request body too slow'), true), null);
       };
-      const bodyTimer = setTimeout(giveUp, config.clientTimeoutMs);
       state.onAbort = giveUp;
-      readBody(res, chunked ? -1 : contentLength, config.maxBodySize, (result) => {
-        if (bodyDone) return;
-        bodyDone = true;
-        clearTimeout(bodyTimer);
-        state.onAbort = undefined;
-        if (state.aborted) {
-          finish(499, null);
-          return;
-        }
-        if (!result.ok) {
-          // Too large: readBody keeps discarding what still arrives, so the answer gets through
-          // (see the Content-Length case above).
-          const error = result.tooLarge
-            ? new BridgeError('BODY_TOO_LARGE', 'body exceeds MAX_BODY_SIZE')
-            : new BridgeError('BAD_REQUEST', 'body does not match its Content-Length');
-          finish(writeError(res, state, error, !result.tooLarge), null);
-          return;
-        }
-        void this.#dispatch(res, state, isHead, head, result.body, finish);
-      });
       return;
     }
     void this.#dispatch(res, state, isHead, head, null, finish);
@@ -316,4 +331,12 @@ export class HttpServer {
     if (!writer.finished) writer.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
     supervisor.settle(served, outcome);
   }
+}
+
+/** The head PHP gets for a received body: its size, and where it is when not in body frames (FRAME.md). */
+function withBody(head: RequestHead, body: ReceivedBody): RequestHead {
+  const out: RequestHead = { ...head, body_size: body.size };
+  if (body.file !== null) out.body_file = body.file;
+  if (body.form !== null) out.form = body.form;
+  return out;
 }

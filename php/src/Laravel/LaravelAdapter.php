@@ -60,11 +60,6 @@ final class LaravelAdapter implements TerminableHandler
         [$this->kernel, $placeholder] = ApplicationFactory::boot($this->app);
         $this->requests = new RequestFactory($this->app);
 
-        // exit()/dd()/a fatal error in a request ends the process without afterResponse(): delete
-        // that request's upload temp files anyway, as PHP does at request shutdown. (Registered
-        // before the Worker's own shutdown hook, so they are gone before Node hears of the error.)
-        register_shutdown_function($this->requests->cleanup(...));
-
         $this->dispatch(new Events\WorkerStarting($this->app));
         // Snapshots are taken now: what boot and WorkerStarting's listeners set up is kept.
         $this->sandbox = new RequestSandbox($this->app, $this->kernel);
@@ -120,7 +115,6 @@ final class LaravelAdapter implements TerminableHandler
             foreach ($this->resetter->afterRequest($request) as $problem) {
                 ($this->log)($problem);
             }
-            $this->requests->cleanup();
             if ($sandbox !== null) {
                 $this->sandbox->leave($sandbox);
             }

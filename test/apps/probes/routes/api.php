@@ -57,3 +57,6 @@ Route::post('/uploads/reject', [UploadController::class, 'reject']);
 Route::post('/uploads/ignore', [UploadController::class, 'ignore']);
 Route::post('/uploads/exit', [UploadController::class, 'exitMidRequest']);
 Route::get('/uploads/tmpdir', [UploadController::class, 'tmpdir']);
+// Bodies of any size on disk (test/large-uploads.test.ts).
+Route::match(['POST', 'PUT'], '/uploads/hash', [UploadController::class, 'hash']);
+Route::post('/uploads/crash', [UploadController::class, 'crash']);
