@@ -63,6 +63,7 @@ export class BodySpool {
   #finished = false;
   #released = false;
   #paused = false;
+  #lastChunk = false;
   #size = 0;
   // memory mode
   #buffer: Uint8Array | null = null;
@@ -118,6 +119,9 @@ export class BodySpool {
       this.#fail(declaredLength >= 0 ? new BridgeError('BAD_REQUEST', 'body does not match its Content-Length') : new BridgeError('BODY_TOO_LARGE', 'body exceeds MAX_BODY_SIZE'));
       return;
     }
+    // From the last chunk on nothing is paused: uWS 20.30's resume() re-arms its 10-second idle
+    // timeout, which would then cut a response PHP takes longer than that to produce.
+    if (isLast) this.#lastChunk = true;
     if (length > 0) this.#take(chunk);
     this.#size += length;
     if (isLast) {
@@ -212,7 +216,7 @@ export class BodySpool {
 
   /** Holds the client back while the disk (or the form parser) catches up. */
   #pressure(paused: boolean): void {
-    if (paused === this.#paused) return;
+    if (paused === this.#paused || (paused && this.#lastChunk)) return;
     this.#paused = paused;
     try {
       if (paused) this.#res.pause();
