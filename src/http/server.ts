@@ -16,6 +16,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import { BodySpool, type ReceivedBody } from './body-spool.js';
 import { UploadDir } from './upload-dir.js';
+import { Sendfile } from './sendfile.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { PhpResponseWriter } from './php-response.js';
 import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
@@ -44,10 +45,12 @@ export class HttpServer {
   #closing = false;
   readonly #static: StaticFiles | null;
   readonly #uploads: UploadDir;
+  readonly #sendfile: Sendfile | null;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
     this.#uploads = new UploadDir(deps.config.uploadTmpDir);
+    this.#sendfile = deps.config.sendfileRoots.length > 0 ? new Sendfile(deps.config.sendfileRoots, deps.log) : null;
     this.#static = deps.config.staticFiles
       ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
       : null;
@@ -315,6 +318,8 @@ export class HttpServer {
       state,
       isHead,
       bufferLimit: config.maxResponseBuffer,
+      sendfile: this.#sendfile,
+      requestHeaders: head.headers,
       onActivity: () => {
         // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
         clearTimeout(timer);

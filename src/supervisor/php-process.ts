@@ -61,6 +61,7 @@ export function spawnPhpWorker(config: Config, id: number, socketPath: string, l
       BRIDGE_MAX_REQUESTS: String(config.maxRequests),
       BRIDGE_MEMORY_LIMIT_MB: String(config.workerMemoryLimitMb),
       BRIDGE_PARENT_PID: String(process.pid),
+      BRIDGE_SENDFILE: config.sendfileRoots.length > 0 ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     // Its own process group: a Ctrl-C or SIGHUP sent to the terminal's group reaches the server,
