@@ -263,6 +263,16 @@ final class RequestFactoryTest extends LaravelTestCase
         self::assertSame(['name' => 'Ada L', 'tags' => ['x']], $request->request->all());
     }
 
+    public function testTheSendfileTypeIsTheBridgesNeverTheClients(): void
+    {
+        $spoofed = [['x-sendfile-type', 'X-Accel-Redirect']];
+        $handing = (new RequestFactory($this->app, true))->create(self::request('GET', '/d', $spoofed));
+        $plain = $this->create(self::request('GET', '/d', $spoofed));
+
+        self::assertSame('X-Sendfile', $handing->headers->get('X-Sendfile-Type'));
+        self::assertNull($plain->headers->get('X-Sendfile-Type'), 'with the handover off, a client cannot ask for it');
+    }
+
     public function testMultipartPutKeepsTheRawBodyAsPhpFpmDoes(): void
     {
         // Node parses multipart only for POST (as PHP does): a PUT's body arrives raw.
