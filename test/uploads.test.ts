@@ -43,7 +43,7 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
   beforeAll(async () => {
     assertAppBuilt(app);
     phpTmp = mkdtempSync(join(tmpdir(), 'uploads-php-tmp-'));
-    server = await startServer({ LARAVEL_PATH: app.path, SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', MAX_BODY_SIZE: '1m', TMPDIR: phpTmp, UPLOAD_TMP_DIR: phpTmp });
+    server = await startServer({ LARAVEL_PATH: app.path, SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', MAX_BODY_SIZE: '1m', BODY_MEMORY_MAX: '64k', TMPDIR: phpTmp, UPLOAD_TMP_DIR: phpTmp });
   });
 
   afterAll(async () => {
@@ -195,6 +195,23 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
       await server.waitForLog((l) => l.msg === 'PHP worker ready' && (l['worker'] as number) > 2, 30_000);
       await expectNoLeftovers();
       expect((await exchange(server.port, { method: 'GET', target: '/api/ping' })).status).toBe(200);
+    });
+
+    it('a raw body over BODY_MEMORY_MAX reaches the app from its spooled file: getContent() as a stream, the right bytes', async () => {
+      const data = randomBytes(500_000);
+      const res = await exchange(server.port, { method: 'POST', target: '/api/uploads/hash', headers: [['Content-Type', 'application/octet-stream']], body: data });
+      expect(res.status).toBe(200);
+      expect(json(res)).toMatchObject({ content_length: data.length, content_sha256: createHash('sha256').update(data).digest('hex'), server_content_length: String(data.length) });
+      await expectNoLeftovers();
+    });
+
+    it('a urlencoded form over BODY_MEMORY_MAX is parsed from its spooled file', async () => {
+      const body = Buffer.from(`big=${'b'.repeat(300_000)}&small=s`);
+      const res = await exchange(server.port, { method: 'POST', target: '/api/echo', headers: [['Content-Type', 'application/x-www-form-urlencoded'], ['Accept', 'application/json']], body });
+      expect(res.status).toBe(200);
+      expect(json(res).input.small).toBe('s');
+      expect(json(res).input.big).toHaveLength(300_000);
+      await expectNoLeftovers();
     });
 
     it('concurrent uploads are all delivered and all cleaned up', async () => {
