@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_OUT_DIR } from './paths.js';
 
-export const SCENARIO_NAMES = ['hello', 'laravel-json', 'post-1k', 'response-64k', 'static', 'upload-1m'] as const;
+export const SCENARIO_NAMES = ['hello', 'laravel-json', 'post-1k', 'response-64k', 'static', 'upload-1m', 'cached'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 export const PEER_NAMES = ['ours', 'nginx-fpm', 'artisan-serve'] as const;
 export type PeerName = (typeof PEER_NAMES)[number];

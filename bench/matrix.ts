@@ -157,7 +157,7 @@ export async function runMatrix(options: BenchOptions, progress: Progress): Prom
   const drivers = peerDrivers(options);
   const scenarios = options.scenarios.map((name) => SCENARIOS[name]);
   const results: RunResult[] = [];
-  for (const app of ['hello', 'laravel'] as const) {
+  for (const app of ['hello', 'laravel', 'laravel-cached'] as const) {
     const appScenarios = scenarios.filter((s) => s.app === app);
     if (appScenarios.length === 0) continue;
     for (const driver of drivers) results.push(...(await runPeer(driver, app, appScenarios, options, progress)));

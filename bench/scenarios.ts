@@ -21,8 +21,12 @@ export type CheckOutcome = { ok: true } | { ok: false; unsupported: boolean; rea
 export interface Scenario {
   name: ScenarioName;
   title: string;
-  /** `laravel`: the bench's Laravel app (BENCH_APP); `hello`: the plain PHP handler returning "hello". */
-  app: 'laravel' | 'hello';
+  /**
+   * `laravel`: the bench's Laravel app (BENCH_APP); `hello`: the plain PHP handler returning
+   * "hello"; `laravel-cached`: the same app with each peer's response cache on (ours:
+   * CACHE_MAX_MB; nginx: fastcgi_cache).
+   */
+  app: 'laravel' | 'hello' | 'laravel-cached';
   request(): ScenarioRequest;
   check(status: number, body: Buffer): CheckOutcome;
 }
@@ -32,6 +36,8 @@ export const RESPONSE_64K_BYTES = 65_536;
 export const UPLOAD_1M_BYTES = 1_048_576;
 /** The path nginx maps to bench/php/hello.php; our server's plain handler answers any path. */
 export const HELLO_PATH = '/hello';
+/** The cached scenario's route: `Cache-Control: public, max-age=60` (test/apps/probes CacheController). */
+export const CACHED_PATH = '/api/cache/page?tag=bench';
 
 const sha1 = (data: Uint8Array): string => createHash('sha1').update(data).digest('hex');
 const snippet = (body: Buffer): string => JSON.stringify(body.subarray(0, 120).toString('utf8'));
@@ -166,6 +172,18 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       if (!isRecord(data)) return fail(`body ${snippet(body)} is not JSON`);
       if (data['length'] !== UPLOAD_1M_BYTES) return fail(`the app saw ${String(data['length'])} bytes (sent ${UPLOAD_1M_BYTES})`);
       return data['sha1'] === upload1mBody().sha1 ? ok : fail('the app saw different bytes (sha1 mismatch)');
+    },
+  },
+  cached: {
+    name: 'cached',
+    title: `GET ${CACHED_PATH}, marked public, max-age=60, from each peer's response cache`,
+    app: 'laravel-cached',
+    request: () => ({ method: 'GET', path: CACHED_PATH, headers: {}, body: null }),
+    check(status, body) {
+      const bad = expectStatus(status, body);
+      if (bad) return bad;
+      const data = json(body);
+      return isRecord(data) && data['tag'] === 'bench' ? ok : fail(`body ${snippet(body)} (wanted the cache probe's JSON for tag "bench")`);
     },
   },
 };

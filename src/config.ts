@@ -13,6 +13,7 @@ import { parse as parseDotenv } from 'dotenv';
 import envVar from 'env-var';
 import { ConfigError } from './errors.js';
 import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies.js';
+import { ACCESS_LOG_FORMATS, type AccessLogFormat } from './log/access-line.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -63,6 +64,12 @@ export interface Config {
   readonly maxRequests: number;
   readonly workerMemoryLimitMb: number;
   readonly shutdownGraceMs: number;
+  // Operations (deploy/): the drain before a stop, and the access log.
+  /** After SIGTERM, readiness answers 503 but requests are still served this long, so a load balancer notices first. */
+  readonly shutdownDelayMs: number;
+  /** One line per request to this file (nginx's combined format or JSON); null = off. */
+  readonly accessLog: string | null;
+  readonly accessLogFormat: AccessLogFormat;
   /** Answered by the front door itself: liveness and readiness. Empty = off. */
   readonly healthPath: string;
   readonly readyPath: string;
@@ -76,6 +83,25 @@ export interface Config {
   readonly watch: boolean;
   /** Serve files under the app's public/ from the front door (nginx's try_files), not PHP. */
   readonly staticFiles: boolean;
+  // --- The edge: TLS and rate limiting (src/http/tls-files.ts, front-listener.ts, rate-limit.ts) ---
+  /** PEM certificate (chain) and key; both set = HTTP_PORT speaks TLS. Checked at start by tls-files.ts. */
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
+  readonly tlsPassphrase: string | null;
+  /** A plain listener answering every request with a 308 to the https URL; null = off. */
+  readonly httpRedirectPort: number | null;
+  /** Requests per second per client address (token bucket refill rate); 0 = off. */
+  readonly rateLimit: number;
+  /** The bucket's size: requests a client may send at once after being idle. */
+  readonly rateLimitBurst: number;
+  /** Addresses whose buckets are kept (a power of two); beyond it the least recently seen give theirs up. */
+  readonly rateLimitTableSize: number;
+  /** Paths never limited besides HEALTH_PATH and READY_PATH (exact match). */
+  readonly rateLimitExempt: readonly string[];
+  /** Micro-cache (src/http/micro-cache.ts): bytes of responses kept in memory; 0 = off. */
+  readonly cacheMaxBytes: number;
+  /** Largest single response the micro-cache keeps (never more than MAX_RESPONSE_BUFFER). */
+  readonly cacheMaxEntrySize: number;
   // Request bodies on disk (src/http/body-spool.ts) and downloads handed over by the app (src/http/sendfile.ts).
   /** Largest request body kept in memory; a larger one (and every multipart file) is written to UPLOAD_TMP_DIR as it arrives. */
   readonly bodyMemoryMax: number;
@@ -223,12 +249,22 @@ export function loadConfig(options: LoadOptions = {}): Config {
     maxRequests: intIn('MAX_REQUESTS', 10_000, 0, 100_000_000),
     workerMemoryLimitMb: intIn('WORKER_MEMORY_LIMIT', 128, 0, 1_048_576, ' (megabytes, 0 = no limit)'),
     shutdownGraceMs: seconds('SHUTDOWN_GRACE', 30, 0, 3600),
+    // 0: a bare run (Ctrl-C, a test, systemd without a balancer) has nobody to wait for; behind
+    // a balancer set it to at least its check interval times its fall count (deploy/README.md).
+    shutdownDelayMs: seconds('SHUTDOWN_DELAY', 0, 0, 3600),
+    accessLog: source['ACCESS_LOG'] ? resolve(cwd, source['ACCESS_LOG']) : null,
+    accessLogFormat: read('ACCESS_LOG_FORMAT', () => env.get('ACCESS_LOG_FORMAT').default('combined').asEnum([...ACCESS_LOG_FORMATS])),
     healthPath: read('HEALTH_PATH', () => pathSetting(env.get('HEALTH_PATH').default('/healthz').asString(), 'HEALTH_PATH')),
     readyPath: read('READY_PATH', () => pathSetting(env.get('READY_PATH').default('/readyz').asString(), 'READY_PATH')),
     trustedProxies: read('TRUSTED_PROXIES', () => parseTrustedProxies(source['TRUSTED_PROXIES'] ?? '')),
     trustedProxiesRaw: source['TRUSTED_PROXIES'] ?? '',
     watch: read('WATCH', () => env.get('WATCH').default('false').asBoolStrict()),
     staticFiles: read('STATIC_FILES', () => env.get('STATIC_FILES').default('true').asBoolStrict()),
+    ...readEdge(source, cwd, intIn),
+    // The micro-cache: off unless CACHE_MAX_MB is set, since caching is the app's promise
+    // (Cache-Control: public), and an operator should opt in to the memory it takes.
+    cacheMaxBytes: intIn('CACHE_MAX_MB', 0, 0, 1_048_576, ' (megabytes, 0 = off)') * 1024 * 1024,
+    cacheMaxEntrySize: read('CACHE_MAX_ENTRY_SIZE', () => parseSize('CACHE_MAX_ENTRY_SIZE', source['CACHE_MAX_ENTRY_SIZE'] ?? '1m')),
     // Request bodies on disk and downloads handed over by the app: one block.
     bodyMemoryMax: read('BODY_MEMORY_MAX', () => parseSize('BODY_MEMORY_MAX', source['BODY_MEMORY_MAX'] ?? '1m')),
     uploadTmpDir: resolve(cwd, read('UPLOAD_TMP_DIR', () => env.get('UPLOAD_TMP_DIR').default(join(tmpdir(), `laravel-front-door-uploads-${process.getuid?.() ?? 0}`)).asString())),
@@ -269,6 +305,42 @@ function parseSendfileRoots(raw: string | undefined, laravelPath: string, cwd: s
     }
   }
   return roots;
+}
+
+type IntIn = (name: string, def: number, min: number, max: number, unit?: string) => number;
+
+/**
+ * TLS and rate limiting, one block. Only the settings are checked here; whether the certificate
+ * files can be read and parsed is checked at start (and on reload) by src/http/tls-files.ts,
+ * because a reload must re-read them.
+ */
+function readEdge(source: Record<string, string | undefined>, cwd: string, intIn: IntIn): Pick<Config, 'tlsCertFile' | 'tlsKeyFile' | 'tlsPassphrase' | 'httpRedirectPort' | 'rateLimit' | 'rateLimitBurst' | 'rateLimitTableSize' | 'rateLimitExempt'> {
+  const cert = source['TLS_CERT_FILE'] || null;
+  const key = source['TLS_KEY_FILE'] || null;
+  if ((cert === null) !== (key === null)) {
+    const missing = cert === null ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE';
+    throw new ConfigError(`invalid configuration: "TLS_CERT_FILE" and "TLS_KEY_FILE" must be set together (TLS needs both), but "${missing}" is not set`);
+  }
+  const redirect = source['HTTP_REDIRECT_PORT'] ? intIn('HTTP_REDIRECT_PORT', 0, 1, 65_535) : null;
+  if (redirect !== null && cert === null) {
+    throw new ConfigError('invalid configuration: "HTTP_REDIRECT_PORT" redirects to https and needs TLS: set "TLS_CERT_FILE" and "TLS_KEY_FILE" too');
+  }
+  const rate = intIn('RATE_LIMIT', 0, 0, 1_000_000, ' (requests per second, 0 = off)');
+  const burst = intIn('RATE_LIMIT_BURST', Math.max(1, rate * 2), 1, 10_000_000, ' (requests)');
+  const table = intIn('RATE_LIMIT_TABLE_SIZE', 1_048_576, 1024, 67_108_864, ' (client addresses)');
+  const exempt = (source['RATE_LIMIT_EXEMPT'] ?? '/metrics').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const path of exempt) pathSetting(path, 'RATE_LIMIT_EXEMPT');
+  return {
+    tlsCertFile: cert === null ? null : resolve(cwd, cert),
+    tlsKeyFile: key === null ? null : resolve(cwd, key),
+    tlsPassphrase: source['TLS_PASSPHRASE'] || null,
+    httpRedirectPort: redirect,
+    rateLimit: rate,
+    rateLimitBurst: burst,
+    // A power of two, so a slot is found with a mask (src/http/rate-limit.ts).
+    rateLimitTableSize: 2 ** Math.ceil(Math.log2(table)),
+    rateLimitExempt: Object.freeze(exempt),
+  };
 }
 
 function pathSetting(value: string, name: string): string {

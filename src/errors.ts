@@ -33,6 +33,8 @@ const REQUEST_ERRORS = {
   CLIENT_TIMEOUT: { status: 408, text: 'Request Timeout: the request body did not arrive in time' },
   BODY_TOO_LARGE: { status: 413, text: 'Payload Too Large' },
   HEADERS_TOO_LARGE: { status: 431, text: 'Request Header Fields Too Large' },
+  /** RATE_LIMIT: the client's bucket is empty (src/http/rate-limit.ts adds Retry-After and RateLimit-*). */
+  RATE_LIMITED: { status: 429, text: 'Too Many Requests' },
   /** A bug on our side (Node): the request fails, the PHP worker is kept. */
   INTERNAL: { status: 500, text: 'Internal Server Error' },
   /** The app failed the request (an ERROR frame); the worker is fine unless it said it stops. */
@@ -104,7 +106,7 @@ export class WorkerAppError extends BridgeError {
   }
 }
 
-export type StartupErrorCode = 'CONFIG_INVALID' | 'UWS_NOT_NATIVE' | 'SOCKET_IN_USE' | 'SOCKET_UNUSABLE';
+export type StartupErrorCode = 'CONFIG_INVALID' | 'UWS_NOT_NATIVE' | 'SOCKET_IN_USE' | 'SOCKET_UNUSABLE' | 'LOG_UNUSABLE' | 'TLS_INVALID';
 
 /** The server cannot start (or reload): the message says what to fix. */
 export class StartupError extends Error {

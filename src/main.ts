@@ -1,14 +1,18 @@
 /**
  * Starts the front door: config, logs, the native uWS check, the PHP workers, the worker
- * threads, then HTTP. SIGINT/SIGTERM drain in-flight requests within SHUTDOWN_GRACE and exit 0.
+ * threads, then HTTP. SIGINT/SIGTERM stop it the way load balancers need (readiness 503 for
+ * SHUTDOWN_DELAY while still serving, then connections closed, then in-flight requests finished
+ * within SHUTDOWN_GRACE) and exit 0. SIGUSR1 reopens the log files, SIGHUP reloads PHP workers.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { BridgeError, StartupError } from './errors.js';
-import { createLogger, flushLogs, type Logger } from './logger.js';
+import { createLogger, flushLogs, reopenLogs, type Logger } from './logger.js';
+import { AccessLog } from './log/access-log.js';
 import { loadNativeUws } from './http/uws.js';
 import { HttpServer } from './http/server.js';
+import { MicroCache } from './http/micro-cache.js';
 import { WorkerScheduler } from './pool/scheduler.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { claimSocketPath, removeQuietly } from './supervisor/socket-files.js';
@@ -48,15 +52,34 @@ async function run(config: Config, log: Logger): Promise<void> {
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   const scheduler = new WorkerScheduler(config.maxQueue);
   const supervisor = new Supervisor(config, scheduler, log);
-  const control = await listenControlSocket(config.socketPath, supervisor, log, config.socketGroup);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
-  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor });
+  const accessLog = config.accessLog === null ? null : openAccessLog(config, log);
+  const cache = config.cacheMaxBytes > 0 ? new MicroCache(config.cacheMaxBytes, config.cacheMaxEntrySize) : null;
+  // Before any PHP worker starts: a bad TLS certificate stops the start here (TLS_INVALID).
+  const http = new HttpServer({ config, log, uws, scheduler, dispatcher, supervisor, accessLog, cache });
+  const control = await listenControlSocket(config.socketPath, supervisor, log, { group: config.socketGroup, alsoOnReload: () => http.reloadTls(), cache });
 
   let stopping = false;
+  let skipDelay: (() => void) | null = null;
   const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal (Ctrl-C twice) does not wait out the rest of SHUTDOWN_DELAY.
+      skipDelay?.();
+      return;
+    }
     stopping = true;
-    log.info({ signal, inFlight: http.inFlight }, 'shutting down: finishing in-flight requests');
+    http.drain();
+    if (config.shutdownDelayMs > 0) {
+      log.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down: readiness answers 503, still serving for SHUTDOWN_DELAY');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.shutdownDelayMs);
+        skipDelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    log.info({ signal, inFlight: http.inFlight }, 'shutting down: closing connections, finishing in-flight requests');
     const deadline = Date.now() + config.shutdownGraceMs;
     await http.close(config.shutdownGraceMs);
     scheduler.close(new BridgeError('SHUTTING_DOWN', 'server is shutting down'));
@@ -65,13 +88,21 @@ async function run(config: Config, log: Logger): Promise<void> {
     control.close();
     removeQuietly(config.socketPath);
     log.info('stopped');
+    accessLog?.flushSync();
     flushLogs();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGUSR1', () => {
+    // logrotate renamed the files: write to new ones at the same paths, as nginx does.
+    reopenLogs();
+    accessLog?.reopen();
+    log.info('SIGUSR1: log files reopened');
+  });
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading PHP workers');
+    void http.reloadTls();
     supervisor.reload().catch(() => undefined);
   });
   if (config.watch) watchForChanges(config.laravelPath, log, () => supervisor.reload().catch(() => undefined));
@@ -79,9 +110,17 @@ async function run(config: Config, log: Logger): Promise<void> {
   await supervisor.start();
   const port = await http.listen();
   log.info(
-    { url: `http://${config.httpHost}:${port}`, threads: dispatcher.threads, workers: supervisor.readyCount, poolMax: config.poolMax },
+    { url: `${http.tls ? 'https' : 'http'}://${config.httpHost}:${port}`, ...(config.httpRedirectPort === null ? {} : { redirectPort: config.httpRedirectPort }), threads: dispatcher.threads, workers: supervisor.readyCount, poolMax: config.poolMax },
     'listening',
   );
+}
+
+function openAccessLog(config: Config, log: Logger): AccessLog {
+  try {
+    return new AccessLog(config.accessLog!, config.accessLogFormat, log);
+  } catch (err) {
+    throw new StartupError('LOG_UNUSABLE', `cannot open ACCESS_LOG ${config.accessLog}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 void main();

@@ -52,7 +52,8 @@ export function artisanServeDriver(options: { poolMax: number }): PeerDriver {
     kind: 'artisan-serve',
     label: 'artisan-serve',
     missing: () => (findExecutable(process.env['PHP_PATH'] ?? 'php') ? null : 'php is not installed: run npm run setup (or apt-get install php8.2-cli)'),
-    unsupported: (scenario) => (scenario.app === 'hello' ? 'artisan serve runs the Laravel app only, not a plain PHP handler' : null),
+    unsupported: (scenario) =>
+      scenario.app === 'hello' ? 'artisan serve runs the Laravel app only, not a plain PHP handler' : scenario.app === 'laravel-cached' ? 'artisan serve has no response cache' : null,
     start: () => startArtisanServe({ workers: options.poolMax }),
   };
 }

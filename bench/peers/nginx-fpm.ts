@@ -31,6 +31,8 @@ export interface NginxFpmOptions {
   port?: number;
   /** client_max_body_size. */
   maxBodySize?: string;
+  /** fastcgi_cache on (the bench's cached scenario), configured like our micro-cache. */
+  fastcgiCache?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -107,7 +109,31 @@ export interface NginxConfigInput {
   runAsRoot: boolean;
   /** A `types { }` file to include (Debian's mime.types), or null for a minimal built-in map. */
   mimeTypes?: string | null;
+  fastcgiCache?: boolean;
 }
+
+/**
+ * fastcgi_cache set up as our micro-cache behaves: in files under the peer's
+ * directory (64 MB), only what the app marks cacheable (nginx honours the upstream's
+ * Cache-Control, Set-Cookie and Vary by default; no fastcgi_cache_valid is set, since that
+ * would cache responses that carry no caching headers, which ours never does), one request per
+ * key at PHP (fastcgi_cache_lock), stale copies while one refreshes and on errors, requests
+ * with Authorization never cached. HEAD is keyed apart from GET (fastcgi has no convert_head).
+ */
+function fastcgiCacheHttp(dir: string): string {
+  return `
+  fastcgi_cache_path ${join(dir, 'fcache')} levels=1:2 keys_zone=laravel:16m max_size=64m inactive=10m use_temp_path=off;
+  fastcgi_cache_key "$scheme$request_method$host$request_uri";`;
+}
+
+const FASTCGI_CACHE_LOCATION = `
+      fastcgi_cache laravel;
+      fastcgi_cache_lock on;
+      fastcgi_cache_use_stale error timeout updating http_500 http_503;
+      fastcgi_cache_background_update on;
+      fastcgi_cache_bypass $http_authorization;
+      fastcgi_no_cache $http_authorization;
+      add_header X-Cache $upstream_cache_status;`;
 
 /**
  * Debian's fastcgi_params, with one change: SERVER_NAME is the request's host (as with a
@@ -186,7 +212,7 @@ ${c.mimeTypes ? `  include ${c.mimeTypes};` : MINIMAL_TYPES}
   fastcgi_temp_path ${join(c.dir, 'fastcgi')};
   proxy_temp_path ${join(c.dir, 'proxy')};
   scgi_temp_path ${join(c.dir, 'scgi')};
-  uwsgi_temp_path ${join(c.dir, 'uwsgi')};
+  uwsgi_temp_path ${join(c.dir, 'uwsgi')};${c.fastcgiCache ? fastcgiCacheHttp(c.dir) : ''}
 
   server {
     listen 127.0.0.1:${c.port};
@@ -203,7 +229,7 @@ ${hello}
       try_files $uri =404;
       fastcgi_pass unix:${c.socket};${FASTCGI_PARAMS}
       fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;
-      fastcgi_param SCRIPT_NAME $fastcgi_script_name;
+      fastcgi_param SCRIPT_NAME $fastcgi_script_name;${c.fastcgiCache ? FASTCGI_CACHE_LOCATION : ''}
     }
 
     location ~ /\\.(?!well-known).* {
@@ -254,6 +280,7 @@ export async function startNginxFpm(options: NginxFpmOptions = {}): Promise<Ngin
       maxBodySize: options.maxBodySize ?? '64m',
       runAsRoot,
       mimeTypes: existsSync(NGINX_MIME_TYPES) ? NGINX_MIME_TYPES : null,
+      fastcgiCache: options.fastcgiCache === true,
     }),
   );
 
@@ -298,8 +325,8 @@ export function nginxFpmDriver(options: { poolMax: number }): PeerDriver {
     label: 'nginx-fpm',
     missing: nginxFpmMissing,
     unsupported: () => null,
-    async start(): Promise<RunningPeer> {
-      const peer = await startNginxFpm({ maxChildren: options.poolMax });
+    async start(app): Promise<RunningPeer> {
+      const peer = await startNginxFpm({ maxChildren: options.poolMax, fastcgiCache: app === 'laravel-cached' });
       return { label: 'nginx-fpm', baseUrl: peer.url, rootPids: peer.pids, stop: peer.stop };
     },
   };

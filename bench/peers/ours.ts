@@ -41,6 +41,9 @@ export async function startOurs(app: App, options: OursOptions): Promise<Running
   if (options.threads !== undefined) env['WORKER_THREADS'] = String(options.threads);
   if (app === 'hello') env['PHP_HANDLER'] = HELLO_HANDLER;
   else delete env['PHP_HANDLER'];
+  // The cached scenario: the micro-cache on (64 MB unless CACHE_MAX_MB says otherwise); off for every other one.
+  if (app === 'laravel-cached') env['CACHE_MAX_MB'] = process.env['CACHE_MAX_MB'] || '64';
+  else delete env['CACHE_MAX_MB'];
   if (Number(env['SOCKET_POOL_MIN'] ?? '2') > options.poolMax) env['SOCKET_POOL_MIN'] = String(options.poolMax);
 
   const label = oursLabel(options.threads);

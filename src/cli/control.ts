@@ -1,11 +1,12 @@
 /**
- * `npm run reload` / `npm run status`: sends one command to a running server's control socket
- * (found the same way the server finds it: SOCKET_PATH from the environment or `.env`).
+ * `npm run reload` / `npm run status` / `npm run cache:purge -- /prefix`: sends one command (and
+ * its argument) to a running server's control socket (found the same way the server finds it:
+ * SOCKET_PATH from the environment or `.env`).
  */
 import { connect } from 'node:net';
 import { loadConfig } from '../config.js';
 
-const command = process.argv[2] ?? 'status';
+const command = [process.argv[2] ?? 'status', ...process.argv.slice(3)].join(' ');
 const { socketPath } = loadConfig();
 const socket = connect(socketPath);
 let reply = '';

@@ -48,6 +48,7 @@ export class BodyWriter {
    */
   write(chunk: Uint8Array): boolean {
     if (this.#gone() || this.#responded) return true;
+    this.#state.sent = (this.#state.sent ?? 0) + chunk.byteLength;
     if (this.#total === null) {
       // uWS keeps what it could not send, in order; false means its buffer is over its limit.
       const ok = this.#res.write(chunk);

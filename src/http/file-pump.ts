@@ -7,7 +7,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { HeaderPairs } from '../codec/messages.js';
 import { BodyWriter } from './body-writer.js';
-import { statusLine, type ResponseState } from './respond.js';
+import { statusLine, writeCloseHeader, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
 /** Read size when streaming a file. */
@@ -73,6 +73,7 @@ export function pumpFile(res: Uws.HttpResponse, state: ResponseState, fh: FileHa
           if (!headersSent) {
             headersSent = true;
             res.writeStatus(statusLine(plan.status));
+            writeCloseHeader(res, state);
             for (const [name, value] of plan.headers) res.writeHeader(name, value);
           }
           ok = writer.write(buffer.subarray(0, bytesRead));

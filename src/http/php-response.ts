@@ -13,7 +13,7 @@ import { NO_FLOW, type FlowControl, type ResponseHandler, type ResponseHeadInfo 
 import type { HeaderPairs } from '../codec/messages.js';
 import { BodyWriter } from './body-writer.js';
 import { sendfilePath, type Sendfile } from './sendfile.js';
-import { cutResponse, declaredLength, endWithoutBody, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
+import { cutResponse, declaredLength, endWithoutBody, writeCloseHeader, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
 export interface PhpResponseOptions {
@@ -146,6 +146,7 @@ export class PhpResponseWriter implements ResponseHandler {
     if (!noBody) this.#writer = new BodyWriter(res, state, declaredLength(head.headers), () => this.#flow.resume());
     res.cork(() => {
       res.writeStatus(statusLine(head.status));
+      writeCloseHeader(res, state);
       for (const [name, value] of forwardedHeaders(head.headers)) res.writeHeader(name, value);
       for (const chunk of this.#chunks) this.#send(chunk);
     });
@@ -167,7 +168,7 @@ export class PhpResponseWriter implements ResponseHandler {
     if (state.aborted || state.done) return;
     state.done = true;
     const length = declaredLength(head.headers);
-    res.cork(() => endWithoutBody(res, isHead && length !== null && length > 0 ? length : null));
+    res.cork(() => endWithoutBody(res, isHead && length !== null && length > 0 ? length : null, state.closeConnection));
   }
 
   #answerError(err: BridgeError): number {

@@ -71,9 +71,21 @@ export function declaredLength(headers: HeaderPairs): number | null {
  * Not uWS's endWithoutBody(n): in 20.30 it then waits for n body bytes that never come, and the
  * next request on the keep-alive connection is dropped. Call inside a cork.
  */
-export function endWithoutBody(res: Uws.HttpResponse, contentLength: number | null): void {
+export function endWithoutBody(res: Uws.HttpResponse, contentLength: number | null, closeConnection = false): void {
   if (contentLength !== null) res.writeHeader('Content-Length', String(contentLength));
+  // Not endWithoutBody(n, true) either: in 20.30 it adds `Content-Length: 0`, wrong on a 204 or
+  // a HEAD. The header alone makes the client close the connection (RFC 9112 §9.6).
+  if (closeConnection) res.writeHeader('Connection', 'close');
   res.endWithoutBody();
+}
+
+/**
+ * For a response whose body uWS writes piece by piece (tryEnd, chunked write): `Connection: close`
+ * as a header, so the client closes after it. Not end(…, true) after chunked writes: in 20.30 it
+ * writes the header into the body. Call right after the status line.
+ */
+export function writeCloseHeader(res: Uws.HttpResponse, state: ResponseState): void {
+  if (state.closeConnection === true) res.writeHeader('Connection', 'close');
 }
 
 /**
@@ -92,6 +104,10 @@ export interface ResponseState {
   done: boolean;
   /** Called once if the client goes away before the response ends. */
   onAbort?: () => void;
+  /** The server is stopping: end with `Connection: close` and close the connection after it. */
+  readonly closeConnection?: boolean;
+  /** Body bytes handed to uWS so far, for the access log ($body_bytes_sent). */
+  sent?: number;
 }
 
 /** RFC 9110 §6.4.1: these never carry a body. */
@@ -116,12 +132,13 @@ export function writeResponse(
     }
     if (statusHasNoBody(status)) {
       // RFC 9110 §8.6: no Content-Length on 204 (and none needed on 304).
-      endWithoutBody(res, null);
+      endWithoutBody(res, null, state.closeConnection);
     } else if (isHead) {
       // HEAD: report the length the app declared for the GET, if it did (as nginx passes it on).
-      endWithoutBody(res, declaredLength(headers) ?? (body.byteLength > 0 ? body.byteLength : null));
+      endWithoutBody(res, declaredLength(headers) ?? (body.byteLength > 0 ? body.byteLength : null), state.closeConnection);
     } else {
-      res.end(body);
+      state.sent = body.byteLength;
+      res.end(body, state.closeConnection);
     }
   });
 }
@@ -140,7 +157,9 @@ export function writeError(res: Uws.HttpResponse, state: ResponseState, error: B
     res.writeStatus(statusLine(status));
     res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
     if (status === 503) res.writeHeader('Retry-After', RETRY_AFTER);
-    res.end(`${clientMessageFor(error.code)}\n`, closeConnection);
+    const text = `${clientMessageFor(error.code)}\n`;
+    state.sent = text.length;
+    res.end(text, closeConnection || state.closeConnection === true);
   });
   return status;
 }

@@ -83,9 +83,9 @@ export class Sendfile {
         res.cork(() => {
           res.writeStatus(statusLine(plan.status));
           for (const [name, value] of headers) res.writeHeader(name, value);
-          if (plan.status === 304) endWithoutBody(res, null);
-          else if (isHead) endWithoutBody(res, length);
-          else res.end();
+          if (plan.status === 304) endWithoutBody(res, null, state.closeConnection);
+          else if (isHead) endWithoutBody(res, length, state.closeConnection);
+          else res.end(undefined, state.closeConnection);
         });
         return plan.status;
       }

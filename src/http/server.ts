@@ -7,18 +7,26 @@
  * onAborted is registered before any await; `state` guards every write after abort or end.
  */
 import type { Config } from '../config.js';
-import { BridgeError, StartupError, toBridgeError } from '../errors.js';
+import { BridgeError, toBridgeError } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
 import type { PhpWorker } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
+import type { AccessLog } from '../log/access-log.js';
+import type { ResponseHandler } from '../pool/connection.js';
+import { CacheFront, type DispatchTap } from './cached-response.js';
+import type { MicroCache } from './micro-cache.js';
+import { resolveClientAddress } from './client-address.js';
 import { BodySpool, type ReceivedBody } from './body-spool.js';
 import { UploadDir } from './upload-dir.js';
 import { Sendfile } from './sendfile.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { PhpResponseWriter } from './php-response.js';
+import { FrontListener, type TlsReload } from './front-listener.js';
+import { RateLimitGate } from './rate-limit-gate.js';
+import { RedirectListener } from './redirect.js';
 import { UNAVAILABLE_HEADERS, writeError, writeResponse, type ResponseState } from './respond.js';
 import { StaticFiles } from './static-files.js';
 import type { Uws } from './uws.js';
@@ -30,6 +38,14 @@ export interface HttpServerDeps {
   scheduler: WorkerScheduler;
   dispatcher: Dispatcher;
   supervisor: Supervisor;
+  accessLog: AccessLog | null;
+  /** The micro-cache (CACHE_MAX_MB), or null when it is off. */
+  cache: MicroCache | null;
+}
+
+function headerValue(headers: HeaderPairs, name: string): string | null {
+  for (const [key, value] of headers) if (key === name) return value;
+  return null;
 }
 
 /** Largest declared body still read (and discarded) after a 413, so the client sees the answer. */
@@ -38,14 +54,19 @@ const discard = (): void => undefined;
 
 export class HttpServer {
   readonly #deps: HttpServerDeps;
-  readonly #app: Uws.TemplatedApp;
-  #listenSocket: Uws.us_listen_socket | null = null;
+  readonly #listener: FrontListener;
+  readonly #redirect: RedirectListener | null;
+  readonly #rateLimit: RateLimitGate | null;
   #inFlight = 0;
   #drained: (() => void) | null = null;
+  /** Stopping, first phase: readiness answers 503, requests are still served as usual. */
+  #draining = false;
+  /** Stopping, second phase: every response closes its connection; the listener is closed. */
   #closing = false;
   readonly #static: StaticFiles | null;
   readonly #uploads: UploadDir;
   readonly #sendfile: Sendfile | null;
+  readonly #cache: CacheFront | null;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
@@ -54,8 +75,17 @@ export class HttpServer {
     this.#static = deps.config.staticFiles
       ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log })
       : null;
-    this.#app = deps.uws.App();
-    this.#app.any('/*', (res, req) => {
+    this.#cache = deps.cache
+      ? new CacheFront({
+          cache: deps.cache,
+          bufferLimit: deps.config.maxResponseBuffer,
+          dispatch: (res, state, isHead, head, finish, tap) => void this.#dispatch(res, state, isHead, head, null, finish, tap),
+          fetchDetached: (head, handler) => void this.#fetchDetached(head, handler),
+        })
+      : null;
+    this.#rateLimit = RateLimitGate.from(deps.config);
+    // Plain or TLS (and the certificate swap on reload): src/http/front-listener.ts.
+    this.#listener = new FrontListener(deps.uws, deps.config, deps.log, (res, req) => {
       try {
         this.#handle(res, req);
       } catch (err) {
@@ -68,33 +98,51 @@ export class HttpServer {
         }
       }
     });
+    const redirectPort = deps.config.httpRedirectPort;
+    this.#redirect = redirectPort === null ? null : new RedirectListener(deps.uws, deps.config.httpHost, redirectPort, deps.config.httpPort);
   }
 
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  listen(): Promise<number> {
-    const { httpHost, httpPort } = this.#deps.config;
-    return new Promise((resolve, reject) => {
-      this.#app.listen(httpHost, httpPort, (token) => {
-        if (!token) {
-          reject(new StartupError('SOCKET_IN_USE', `cannot listen on ${httpHost}:${httpPort}: the port is in use or the address is not available (HTTP_HOST/HTTP_PORT)`));
-          return;
-        }
-        this.#listenSocket = token;
-        resolve(this.#deps.uws.us_socket_local_port(token));
-      });
-    });
+  get tls(): boolean {
+    return this.#listener.tls;
   }
 
-  /** Stops accepting connections and resolves when in-flight requests are done (or `graceMs` passes). */
+  async listen(): Promise<number> {
+    const port = await this.#listener.listen();
+    await this.#redirect?.listen();
+    return port;
+  }
+
+  /** On reload: new certificate files are used for new connections (src/http/front-listener.ts). */
+  reloadTls(): Promise<TlsReload> {
+    return this.#listener.reload();
+  }
+
+  /**
+   * First phase of a stop: readiness (READY_PATH) answers 503 so load balancers take this
+   * instance out of rotation, while every request, on new and kept-alive connections alike, is
+   * still served as usual (SHUTDOWN_DELAY is how long main.ts waits here).
+   */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /**
+   * Second phase: every response from now on (those in flight too) carries `Connection: close`
+   * and its connection is closed after it; the listener is closed, so new connections are
+   * refused (a balancer retries those elsewhere safely). Resolves once in-flight requests are
+   * done, or `graceMs` passed; then closes every connection left, which are idle ones only
+   * unless the grace ran out. uWS 20.30 cannot close only idle connections (app.close() closes
+   * them all, requests in flight included), hence this order.
+   */
   async close(graceMs: number): Promise<void> {
+    this.#draining = true;
     this.#closing = true;
-    if (this.#listenSocket) {
-      this.#deps.uws.us_listen_socket_close(this.#listenSocket);
-      this.#listenSocket = null;
-    }
+    this.#listener.close();
+    this.#redirect?.close();
     if (this.#inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -104,6 +152,7 @@ export class HttpServer {
         };
       });
     }
+    this.#listener.closeConnections();
   }
 
   #handle(res: Uws.HttpResponse, req: Uws.HttpRequest): void {
@@ -128,7 +177,16 @@ export class HttpServer {
         chunked = true;
       }
     });
-    const state: ResponseState = { aborted: false, done: false };
+    const server = this;
+    const state: ResponseState = {
+      aborted: false,
+      done: false,
+      // Read when the response ends, so a request already in flight when the stop reaches its
+      // second phase closes its connection too.
+      get closeConnection() {
+        return server.#closing;
+      },
+    };
     res.onAborted(() => {
       state.aborted = true;
       state.onAbort?.();
@@ -143,7 +201,7 @@ export class HttpServer {
       remote_port: 0,
       server_addr: config.httpHost,
       server_port: config.httpPort,
-      https: false,
+      https: this.#listener.tls,
       protocol: 'HTTP/1.1',
       time: Date.now() / 1000,
     };
@@ -155,13 +213,26 @@ export class HttpServer {
     this.#inFlight++;
     const finish = (status: number, worker: number | null): void => {
       this.#inFlight--;
-      this.#deps.log.info({ method, path, status, ms: Math.round((performance.now() - started) * 100) / 100, worker }, 'request');
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      this.#deps.log.info({ method, path, status, ms, worker }, 'request');
+      this.#deps.accessLog?.record({
+        remoteAddr: resolveClientAddress(remoteAddr, headers, config.trustedProxies),
+        method,
+        uri: head.uri,
+        protocol: head.protocol,
+        status,
+        bytes: state.sent ?? 0,
+        referer: headerValue(headers, 'referer'),
+        userAgent: headerValue(headers, 'user-agent'),
+        ms,
+        worker,
+      });
       if (this.#inFlight === 0 && this.#drained) this.#drained();
     };
 
-    if (this.#closing) {
-      finish(writeError(res, state, new BridgeError('SHUTTING_DOWN', 'server is shutting down'), true), null);
-      return;
+    if (this.#rateLimit !== null) {
+      const refused = this.#rateLimit.refuse(res, state, path, remoteAddr, headers, contentLength > 0 || chunked);
+      if (refused !== 0) return finish(refused, null);
     }
     if (headerBytes > config.maxHeaderSize) {
       finish(writeError(res, state, new BridgeError('HEADERS_TOO_LARGE', 'request headers exceed MAX_HEADER_SIZE'), true), null);
@@ -228,6 +299,8 @@ export class HttpServer {
       state.onAbort = giveUp;
       return;
     }
+    // The micro-cache answers a hit itself, or sends the request on through #dispatch with its tap.
+    if (this.#cache?.serve(res, state, head, finish) === true) return;
     void this.#dispatch(res, state, isHead, head, null, finish);
   }
 
@@ -237,13 +310,13 @@ export class HttpServer {
    */
   #answerProbe(res: Uws.HttpResponse, state: ResponseState, isHead: boolean, liveness: boolean): void {
     const workers = this.#deps.supervisor.readyCount;
-    const ready = liveness || (workers > 0 && !this.#closing);
+    const ready = liveness || (workers > 0 && !this.#draining);
     const body = JSON.stringify({
       status: ready ? 'ok' : 'unavailable',
       workers,
       idle: this.#deps.scheduler.idleCount,
       waiting: this.#deps.scheduler.waiting,
-      closing: this.#closing,
+      closing: this.#draining,
     });
     const headers: HeaderPairs = [['Content-Type', 'application/json'], ['Cache-Control', 'no-store'], ...(ready ? [] : UNAVAILABLE_HEADERS)];
     writeResponse(res, state, isHead, ready ? 200 : 503, headers, Buffer.from(body));
@@ -261,10 +334,11 @@ export class HttpServer {
     head: RequestHead,
     body: ArrayBuffer | null,
     finish: (status: number, worker: number | null) => void,
+    tap: DispatchTap | null = null,
   ): Promise<void> {
     const { scheduler, dispatcher, supervisor, config, log } = this.#deps;
     let worker: PhpWorker | null = null;
-    let writer: PhpResponseWriter | null = null;
+    let handler: ResponseHandler | null = null;
     let giveUpWait: (() => void) | null = null;
     let timedOut = false;
     const onTimeout = (): void => {
@@ -272,11 +346,11 @@ export class HttpServer {
       const error = new BridgeError('REQUEST_TIMEOUT', `request ${head.method} ${head.uri} ran past REQUEST_TIMEOUT`);
       if (worker === null) {
         giveUpWait?.();
-        finish(writeError(res, state, error), null);
+        finish(tap?.rescue(error) ?? writeError(res, state, error), null);
         return;
       }
       // The writer answers 504 (or cuts a stream already under way); the stuck worker goes.
-      writer?.onError(error);
+      handler?.onError(error);
       supervisor.kill(worker, 'timeout', error.message);
     };
     let timer = setTimeout(onTimeout, config.requestTimeoutMs);
@@ -295,7 +369,7 @@ export class HttpServer {
         worker = await acquired.promise;
       } catch (err) {
         clearTimeout(timer);
-        if (!timedOut) finish(writeError(res, state, toBridgeError(err)), null);
+        if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
         return;
       } finally {
         state.onAbort = undefined;
@@ -313,7 +387,7 @@ export class HttpServer {
     }
 
     const served = worker;
-    writer = new PhpResponseWriter({
+    const writer = new PhpResponseWriter({
       res,
       state,
       isHead,
@@ -331,10 +405,46 @@ export class HttpServer {
         finish(status, served.id);
       },
     });
-    const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, writer);
+    handler = tap?.wrap(writer) ?? writer;
+    const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler);
     clearTimeout(timer);
-    if (!writer.finished) writer.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
+    if (!writer.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
     supervisor.settle(served, outcome);
+  }
+
+  /**
+   * A request the front door makes itself, with no client: the micro-cache's background
+   * refresh (stale-while-revalidate). Same bounded queue, REQUEST_TIMEOUT and settling as a
+   * client's request; the handler gets the response or the error.
+   */
+  async #fetchDetached(head: RequestHead, handler: ResponseHandler & { readonly finished: boolean }): Promise<void> {
+    const { scheduler, dispatcher, supervisor, config } = this.#deps;
+    let worker: PhpWorker | null = null;
+    let cancelWait: (() => void) | null = null;
+    const timer = setTimeout(() => {
+      const error = new BridgeError('REQUEST_TIMEOUT', `cache refresh ${head.uri} ran past REQUEST_TIMEOUT`);
+      cancelWait?.();
+      handler.onError(error);
+      if (worker !== null) supervisor.kill(worker, 'timeout', error.message);
+    }, config.requestTimeoutMs);
+    try {
+      const acquired = scheduler.acquire();
+      if ('promise' in acquired) {
+        cancelWait = acquired.cancel;
+        worker = await acquired.promise;
+        cancelWait = null;
+      } else {
+        worker = acquired;
+      }
+    } catch (err) {
+      clearTimeout(timer);
+      handler.onError(toBridgeError(err));
+      return;
+    }
+    const outcome = await dispatcher.run({ workerId: worker.id, socketPath: worker.socketPath, head, body: null, bufferLimit: config.maxResponseBuffer }, handler);
+    clearTimeout(timer);
+    if (!handler.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
+    supervisor.settle(worker, outcome);
   }
 }
 

@@ -333,7 +333,7 @@ export class StaticFiles {
     res.cork(() => {
       res.writeStatus(statusLine(plan.status));
       for (const [name, value] of plan.headers) res.writeHeader(name, value);
-      endWithoutBody(res, length);
+      endWithoutBody(res, length, state.closeConnection);
     });
     return plan.status;
   }
@@ -347,9 +347,10 @@ export class StaticFiles {
       res.writeStatus(statusLine(status));
       for (const [name, value] of [...TEXT, ...extra]) res.writeHeader(name, value);
       if (isHead) {
-        endWithoutBody(res, body.byteLength);
+        endWithoutBody(res, body.byteLength, state.closeConnection);
       } else {
-        res.end(body);
+        state.sent = body.byteLength;
+        res.end(body, state.closeConnection);
       }
     });
     return status;

@@ -37,6 +37,7 @@ describe('scenario checks', () => {
     expect(SCENARIOS.static.check(200, readFileSync(join(BENCH_PUBLIC, 'robots.txt')))).toEqual({ ok: true });
     const body = SCENARIOS['upload-1m'].request().body!;
     expect(SCENARIOS['upload-1m'].check(200, buf({ length: body.length, sha1: sha1(body) }))).toEqual({ ok: true });
+    expect(SCENARIOS.cached.check(200, buf({ tag: 'bench', count: 1 }))).toEqual({ ok: true });
   });
 
   it('rejects wrong status codes and bodies with a reason', () => {
@@ -47,6 +48,7 @@ describe('scenario checks', () => {
     expect(SCENARIOS['upload-1m'].check(200, buf({ length: 1_048_576, sha1: 'x' }))).toMatchObject({ ok: false, reason: expect.stringMatching(/sha1/) });
     expect(SCENARIOS['response-64k'].check(200, buf('short'))).toMatchObject({ ok: false });
     expect(SCENARIOS['post-1k'].check(200, buf({ body: { length: 10 }, input: {} }))).toMatchObject({ ok: false });
+    expect(SCENARIOS.cached.check(200, buf({ pong: true }))).toMatchObject({ ok: false });
   });
 
   it('marks static files unsupported (not failed) on a 404', () => {

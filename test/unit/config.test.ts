@@ -38,6 +38,8 @@ describe('configuration defaults (the seed table and our additions)', () => {
     ['WORKER_MEMORY_LIMIT', 'workerMemoryLimitMb', 128],
     ['SHUTDOWN_GRACE', 'shutdownGraceMs', 30000],
     ['WORKER_ENTRY', 'workerEntry', 'auto'],
+    ['CACHE_MAX_MB', 'cacheMaxBytes', 0],
+    ['CACHE_MAX_ENTRY_SIZE', 'cacheMaxEntrySize', 1024 * 1024],
     ['BODY_MEMORY_MAX', 'bodyMemoryMax', 1024 * 1024],
   ] as const)('%s defaults to %s = %s', (_name, key, value) => {
     expect(config[key]).toBe(value);
@@ -146,6 +148,8 @@ describe('bad values stop the start with a message naming the variable, the valu
     [{ REQUEST_TIMEOUT: '-3' }, ['REQUEST_TIMEOUT', '-3', 'seconds']],
     [{ WORKER_ENTRY: 'docker' }, ['WORKER_ENTRY', 'docker', 'artisan']],
     [{ PHP_HANDLER: '/no/such/handler.php' }, ['PHP_HANDLER', '/no/such/handler.php']],
+    [{ CACHE_MAX_MB: '-1' }, ['CACHE_MAX_MB', '-1', 'megabytes']],
+    [{ CACHE_MAX_ENTRY_SIZE: 'big' }, ['CACHE_MAX_ENTRY_SIZE', 'big', 'k, m or g']],
     [{ BODY_MEMORY_MAX: 'big' }, ['BODY_MEMORY_MAX', 'big', 'k, m or g']],
     [{ SENDFILE_ROOTS: '/no/such/root' }, ['SENDFILE_ROOTS', '/no/such/root', 'does not exist']],
   ])('%o', (env, fragments) => {

@@ -11,6 +11,7 @@ const TABLE: Record<ErrorCode, [status: number, breaksWorker: boolean]> = {
   CLIENT_TIMEOUT: [408, false],
   BODY_TOO_LARGE: [413, false],
   HEADERS_TOO_LARGE: [431, false],
+  RATE_LIMITED: [429, false],
   INTERNAL: [500, false],
   WORKER_APP_ERROR: [502, false],
   BAD_RESPONSE_HEADER: [502, false],
