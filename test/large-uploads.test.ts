@@ -278,3 +278,24 @@ describe('PHP\'s post_max_size follows MAX_BODY_SIZE', () => {
     expect(body.body.length).toBe(form.length);
   }, 60_000);
 });
+
+describe('a shutdown during an upload', () => {
+  it('leaves no temp file behind when the grace runs out with the body still arriving', async () => {
+    const uploadDir = mkdtempSync(join(tmpdir(), 'upload-shutdown-'));
+    const server = await startServer({ SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1', MAX_BODY_SIZE: '100m', SHUTDOWN_GRACE: '1', UPLOAD_TMP_DIR: uploadDir });
+    try {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(`POST /api/uploads/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${50 * MiB}\r\n\r\n`);
+      socket.write(randomBytes(4 * MiB));
+      await waitFor(() => readdirSync(uploadDir).length > 0, 10_000);
+      expect(await server.stop()).toBe(0);
+      expect(readdirSync(uploadDir)).toEqual([]);
+      socket.destroy();
+    } finally {
+      await server.stop();
+      rmSync(uploadDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

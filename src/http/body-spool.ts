@@ -19,7 +19,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { BridgeError } from '../errors.js';
 import type { FormData } from '../codec/messages.js';
 import { MultipartSpool } from './multipart.js';
-import { UploadDir } from './upload-dir.js';
+import type { UploadDir } from './upload-dir.js';
 import type { Uws } from './uws.js';
 
 /** Write buffer of a spooled body before the client is paused. */
@@ -108,7 +108,7 @@ export class BodySpool {
     this.#released = true;
     const paths = [...this.#paths, ...(this.#form?.paths ?? [])];
     if (this.#file !== null && !this.#file.closed) await new Promise<void>((resolve) => this.#file!.once('close', () => resolve()));
-    await UploadDir.remove(paths);
+    await this.#o.dir.remove(paths);
   }
 
   #onData(chunk: ArrayBuffer, isLast: boolean): void {

@@ -153,6 +153,8 @@ export class HttpServer {
       });
     }
     this.#listener.closeConnections();
+    // Uploads still arriving (or at PHP) when the grace ran out leave no file behind.
+    this.#uploads.removeAll();
   }
 
   #handle(res: Uws.HttpResponse, req: Uws.HttpRequest): void {

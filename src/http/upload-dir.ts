@@ -7,13 +7,15 @@
  * directory someone else made in a shared /tmp would let them read or swap the uploads.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StartupError } from '../errors.js';
 
 export class UploadDir {
   readonly path: string;
+  /** Files handed out and not yet removed: what a shutdown still removes (removeAll). */
+  readonly #live = new Set<string>();
 
   constructor(path: string) {
     this.path = path;
@@ -32,11 +34,31 @@ export class UploadDir {
 
   /** A fresh file name in the directory (the file is then created with O_EXCL, mode 0600). */
   newPath(kind: 'body' | 'file'): string {
-    return join(this.path, `${kind}-${randomBytes(12).toString('hex')}`);
+    const path = join(this.path, `${kind}-${randomBytes(12).toString('hex')}`);
+    this.#live.add(path);
+    return path;
   }
 
   /** Removes files of a finished request; a file the app moved away is already gone. */
-  static async remove(paths: readonly string[]): Promise<void> {
-    await Promise.all(paths.map((p) => unlink(p).catch(() => undefined)));
+  async remove(paths: readonly string[]): Promise<void> {
+    await Promise.all(
+      paths.map((p) =>
+        unlink(p)
+          .catch(() => undefined)
+          .finally(() => this.#live.delete(p)),
+      ),
+    );
+  }
+
+  /** At shutdown: removes the files of requests that were still under way when the server stopped. */
+  removeAll(): void {
+    for (const path of this.#live) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // moved away by the app, or already removed
+      }
+    }
+    this.#live.clear();
   }
 }
