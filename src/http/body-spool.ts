@@ -102,6 +102,15 @@ export class BodySpool {
     void this.release();
   }
 
+  /**
+   * The response to this request is over: a socket still paused from the body is resumed, so the
+   * next request on the keep-alive connection is read (the idle timeout uWS re-arms is right now).
+   */
+  resumeAfterResponse(): void {
+    this.#lastChunk = false;
+    this.#pressure(false);
+  }
+
   /** Removes the request's files (after its response, or when it failed). Idempotent. */
   async release(): Promise<void> {
     if (this.#released) return;
@@ -188,8 +197,9 @@ export class BodySpool {
         body = { memory: concat(this.#chunks ?? [], this.#size), size: this.#size, file: null, form: null };
       }
       if (this.#released) return; // aborted while the last writes drained
-      // Never leave the socket paused: the next request on this keep-alive connection needs it.
-      this.#pressure(false);
+      // A body that ended while the client was held back (uWS had already read its last bytes)
+      // stays paused until its response is over (resumeAfterResponse): uWS 20.30's resume()
+      // re-arms its 10-second idle timeout, which would cut the connection while the app works.
       this.#done({ ok: true, body });
     } catch (err) {
       if (this.#released) return;

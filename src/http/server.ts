@@ -288,7 +288,11 @@ export class HttpServer {
             return;
           }
           // The request's files live until PHP is done with it, whatever the outcome.
-          void this.#dispatch(res, state, isHead, withBody(head, result.body), result.body.memory, finish).finally(() => spool.release());
+          const done = (status: number, worker: number | null): void => {
+            spool.resumeAfterResponse();
+            finish(status, worker);
+          };
+          void this.#dispatch(res, state, isHead, withBody(head, result.body), result.body.memory, done).finally(() => spool.release());
         },
       );
       const giveUp = (): void => {
