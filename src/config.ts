@@ -5,8 +5,8 @@
  * reads are src/http/uws.ts refusing `UWS_USE_FALLBACK` and the PHP workers inheriting the
  * environment (src/supervisor/php-process.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
@@ -110,6 +110,13 @@ export interface Config {
   readonly statusPath: string;
   /** gzip / brotli for compressible responses (src/http/compression-policy.ts); null = COMPRESSION off. */
   readonly compression: CompressionSettings | null;
+  // Request bodies on disk (src/http/body-spool.ts) and downloads handed over by the app (src/http/sendfile.ts).
+  /** Largest request body kept in memory; a larger one (and every multipart file) is written to UPLOAD_TMP_DIR as it arrives. */
+  readonly bodyMemoryMax: number;
+  /** The private directory (mode 0700) where request bodies and uploaded files are spooled. */
+  readonly uploadTmpDir: string;
+  /** Real paths of the directories whose files the front door sends for the app (X-Accel-Redirect); empty = off. */
+  readonly sendfileRoots: readonly string[];
 }
 
 /** The repository root (this file lives in src/ or dist/src/). */
@@ -276,6 +283,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
           brotliQuality: intIn('COMPRESSION_BROTLI_QUALITY', 4, 0, 11),
         })
       : null,
+    // Request bodies on disk and downloads handed over by the app: one block.
+    bodyMemoryMax: read('BODY_MEMORY_MAX', () => parseSize('BODY_MEMORY_MAX', source['BODY_MEMORY_MAX'] ?? '1m')),
+    uploadTmpDir: resolve(cwd, read('UPLOAD_TMP_DIR', () => env.get('UPLOAD_TMP_DIR').default(join(tmpdir(), `laravel-front-door-uploads-${process.getuid?.() ?? 0}`)).asString())),
+    sendfileRoots: parseSendfileRoots(source['SENDFILE_ROOTS'], laravelPath, cwd),
   };
   return Object.freeze(config);
 }
@@ -289,6 +300,29 @@ export function loadConfig(options: LoadOptions = {}): Config {
 function defaultWorkerThreads(): number {
   const cores = availableParallelism();
   return cores <= 4 ? 0 : Math.min(4, Math.floor(cores / 4));
+}
+
+/**
+ * SENDFILE_ROOTS: comma-separated directories (relative ones from the working directory);
+ * default the app's storage/app and public; `off` (or empty) turns the handover off. Kept as
+ * real paths, so a symlinked root compares with the real path of a file inside it.
+ */
+function parseSendfileRoots(raw: string | undefined, laravelPath: string, cwd: string): string[] {
+  const value = raw ?? `${join(laravelPath, 'storage', 'app')},${join(laravelPath, 'public')}`;
+  if (value.trim() === '' || value.trim().toLowerCase() === 'off') return [];
+  const roots: string[] = [];
+  for (const part of value.split(',')) {
+    const dir = part.trim();
+    if (dir === '') continue;
+    const absolute = resolve(cwd, dir);
+    try {
+      roots.push(realpathSync(absolute));
+    } catch {
+      if (raw !== undefined) throw new ConfigError(`invalid configuration: "SENDFILE_ROOTS" names "${dir}", which does not exist`);
+      // A default root the app lacks (no public/) is simply not offered.
+    }
+  }
+  return roots;
 }
 
 type IntIn = (name: string, def: number, min: number, max: number, unit?: string) => number;

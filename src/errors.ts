@@ -40,6 +40,8 @@ const REQUEST_ERRORS = {
   /** The app failed the request (an ERROR frame); the worker is fine unless it said it stops. */
   WORKER_APP_ERROR: { status: 502, text: BAD_GATEWAY },
   BAD_RESPONSE_HEADER: { status: 502, text: BAD_GATEWAY },
+  /** The app handed over (X-Sendfile) a file outside SENDFILE_ROOTS: never sent; the worker is fine. */
+  SENDFILE_FORBIDDEN: { status: 502, text: BAD_GATEWAY },
   WORKER_CRASHED: { status: 502, text: BAD_GATEWAY, breaksWorker: true },
   WORKER_CONNECT_FAILED: { status: 502, text: BAD_GATEWAY, breaksWorker: true },
   FRAME_BAD_MAGIC: BROKEN_FRAME,

@@ -151,11 +151,11 @@ describe('bad input from PHP', () => {
 
 describe('a PHP worker from another protocol version', () => {
   it('is refused at its HELLO with a message that says so, and its requests get 502', async () => {
-    const server = await startServer({ PHP_PATH: join(ROOT, 'test', 'fixtures', 'fake-php.mjs'), FAKE_PROTOCOL: '2', SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1' });
+    const server = await startServer({ PHP_PATH: join(ROOT, 'test', 'fixtures', 'fake-php.mjs'), FAKE_PROTOCOL: '1', SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1' });
     try {
       const res = await fetch(`${server.url}/ok`);
       expect(res.status).toBe(502);
-      await server.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('speaks protocol 2; this server speaks 1'));
+      await server.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('speaks protocol 1; this server speaks 2'));
     } finally {
       await server.stop();
     }

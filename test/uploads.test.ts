@@ -3,10 +3,10 @@
  * move() handle, bodies over MAX_BODY_SIZE get 413, and no temp file is left behind — whatever
  * the app did with the upload (stored it, moved it, ignored it, failed validation, exit()).
  *
- * Where the temp files go: php/src/Laravel/MultipartParser.php writes each file with
- * tempnam(upload_tmp_dir ?: sys_get_temp_dir(), 'php') and the adapter deletes what is left after
- * the request. The server runs with TMPDIR set to a private directory, so "nothing left" is
- * checked exactly: that directory must be empty after every request.
+ * Where the temp files go: Node parses the multipart body (src/http/multipart.ts) and writes each
+ * file into UPLOAD_TMP_DIR (PHP's upload_tmp_dir too), and removes what is left after the request.
+ * The server runs with UPLOAD_TMP_DIR (and TMPDIR) set to a private directory, so "nothing left"
+ * is checked exactly: that directory must be empty after every request.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -34,10 +34,7 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
   let phpTmp: string;
   const leftovers = (): string[] => readdirSync(phpTmp);
 
-  /**
-   * The adapter deletes temp files in its after-response step (after Kernel::terminate(), like
-   * PHP's request shutdown), which may run just after the client got the response: wait for it.
-   */
+  /** Node deletes the temp files once the exchange with PHP is over, just after the client got the response: wait for it. */
   async function expectNoLeftovers(): Promise<void> {
     await waitFor(() => leftovers().length === 0, 10_000).catch(() => undefined);
     expect(leftovers()).toEqual([]);
@@ -46,7 +43,7 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
   beforeAll(async () => {
     assertAppBuilt(app);
     phpTmp = mkdtempSync(join(tmpdir(), 'uploads-php-tmp-'));
-    server = await startServer({ LARAVEL_PATH: app.path, SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', MAX_BODY_SIZE: '1m', TMPDIR: phpTmp });
+    server = await startServer({ LARAVEL_PATH: app.path, SOCKET_POOL_MIN: '2', SOCKET_POOL_MAX: '2', MAX_BODY_SIZE: '1m', BODY_MEMORY_MAX: '64k', TMPDIR: phpTmp, UPLOAD_TMP_DIR: phpTmp });
   });
 
   afterAll(async () => {
@@ -67,7 +64,7 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
   describe('multipart uploads into Laravel', () => {
     it('PHP writes upload temp files to the directory this suite watches', async () => {
       const res = await exchange(server.port, { method: 'GET', target: '/api/uploads/tmpdir' });
-      expect(json(res)).toEqual({ upload_tmp_dir: null, sys_get_temp_dir: phpTmp });
+      expect(json(res)).toEqual({ upload_tmp_dir: phpTmp, sys_get_temp_dir: phpTmp });
       await expectNoLeftovers();
     });
 
@@ -198,6 +195,23 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
       await server.waitForLog((l) => l.msg === 'PHP worker ready' && (l['worker'] as number) > 2, 30_000);
       await expectNoLeftovers();
       expect((await exchange(server.port, { method: 'GET', target: '/api/ping' })).status).toBe(200);
+    });
+
+    it('a raw body over BODY_MEMORY_MAX reaches the app from its spooled file: getContent() as a stream, the right bytes', async () => {
+      const data = randomBytes(500_000);
+      const res = await exchange(server.port, { method: 'POST', target: '/api/uploads/hash', headers: [['Content-Type', 'application/octet-stream']], body: data });
+      expect(res.status).toBe(200);
+      expect(json(res)).toMatchObject({ content_length: data.length, content_sha256: createHash('sha256').update(data).digest('hex'), server_content_length: String(data.length) });
+      await expectNoLeftovers();
+    });
+
+    it('a urlencoded form over BODY_MEMORY_MAX is parsed from its spooled file', async () => {
+      const body = Buffer.from(`big=${'b'.repeat(300_000)}&small=s`);
+      const res = await exchange(server.port, { method: 'POST', target: '/api/echo', headers: [['Content-Type', 'application/x-www-form-urlencoded'], ['Accept', 'application/json']], body });
+      expect(res.status).toBe(200);
+      expect(json(res).input.small).toBe('s');
+      expect(json(res).input.big).toHaveLength(300_000);
+      await expectNoLeftovers();
     });
 
     it('concurrent uploads are all delivered and all cleaned up', async () => {

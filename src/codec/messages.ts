@@ -22,6 +22,28 @@ export interface RequestHead {
   protocol: string;
   /** Arrival time in seconds since the epoch. */
   time: number;
+  /** Bytes of body the client sent (php-fpm's CONTENT_LENGTH), however it travels. */
+  body_size?: number;
+  /** The body is in this file, not in REQUEST_BODY frames (larger than BODY_MEMORY_MAX). */
+  body_file?: string;
+  /** A multipart/form-data body parsed by Node: its fields and the files it wrote (no body frames follow). */
+  form?: FormData;
+}
+
+/** One uploaded file, in the shape of a $_FILES entry. */
+export interface FormFile {
+  name: string;
+  type: string;
+  tmp_name: string;
+  /** PHP's UPLOAD_ERR_* (0 = OK, 4 = no file chosen). */
+  error: number;
+  size: number;
+}
+
+/** Field and file pairs in body order, names as sent (`a[b][]`): PHP nests them as it would. */
+export interface FormData {
+  fields: Array<[string, string]>;
+  files: Array<[string, FormFile]>;
 }
 
 export interface ResponseHead {

@@ -14,9 +14,11 @@
  */
 import { BridgeError, httpStatusFor } from '../errors.js';
 import { NO_FLOW, type FlowControl, type ResponseHandler, type ResponseHeadInfo } from '../pool/connection.js';
+import type { HeaderPairs } from '../codec/messages.js';
 import { BodyWriter } from './body-writer.js';
 import { CompressedBody, writeCompressible } from './compression.js';
 import { planStreamed, type RequestCompression } from './compression-policy.js';
+import { sendfilePath, type Sendfile } from './sendfile.js';
 import { cutResponse, declaredLength, endWithoutBody, writeCloseHeader, findUnsafeHeader, forwardedHeaders, statusHasNoBody, statusLine, writeError, writeResponse, type ResponseState } from './respond.js';
 import type { Uws } from './uws.js';
 
@@ -32,6 +34,10 @@ export interface PhpResponseOptions {
   onActivity(): void;
   /** The response is over on our side: the status the client got (499 if it left). */
   onDone(status: number, error: BridgeError | null): void;
+  /** Sends the files the app hands over (X-Sendfile); null when SENDFILE_ROOTS is empty. */
+  sendfile?: Sendfile | null;
+  /** The client's request headers (Range, If-*), for a handed-over file. */
+  requestHeaders?: HeaderPairs;
 }
 
 export class PhpResponseWriter implements ResponseHandler {
@@ -50,6 +56,10 @@ export class PhpResponseWriter implements ResponseHandler {
   #done = false;
   /** What the front door answered instead of the app's response, for the log. */
   #error: BridgeError | null = null;
+  /** The file the app handed over (X-Sendfile), sent by the front door once PHP's response ends. */
+  #handover: string | null = null;
+  /** The file is being sent: PHP's side is over, the client's is not. */
+  #handedOver = false;
 
   constructor(options: PhpResponseOptions) {
     this.#o = options;
@@ -58,7 +68,7 @@ export class PhpResponseWriter implements ResponseHandler {
 
   /** The client's side of the response is over (written, cut, or the client left). */
   get finished(): boolean {
-    return this.#done || this.#compressing;
+    return this.#done || this.#compressing || this.#handedOver;
   }
 
   onHead(head: ResponseHeadInfo, flow: FlowControl): void {
@@ -71,6 +81,7 @@ export class PhpResponseWriter implements ResponseHandler {
       return;
     }
     this.#head = head;
+    if (!head.streamed && this.#o.sendfile) this.#handover = sendfilePath(head.headers);
     if (head.streamed) this.#startStreaming();
   }
 
@@ -90,6 +101,10 @@ export class PhpResponseWriter implements ResponseHandler {
     const head = this.#head;
     if (this.#discarding || head === null) {
       this.#finish(this.#o.state.aborted ? 499 : this.#error !== null ? httpStatusFor(this.#error.code) : head?.status ?? 502, this.#error);
+      return;
+    }
+    if (this.#handover !== null) {
+      this.#sendFile(head, this.#handover);
       return;
     }
     if (!this.#streaming) {
@@ -121,7 +136,7 @@ export class PhpResponseWriter implements ResponseHandler {
   }
 
   onError(err: BridgeError): void {
-    if (this.#done || this.#compressing) return;
+    if (this.#done || this.#compressing || this.#handedOver) return;
     if (this.#streaming) {
       if (this.#writer instanceof CompressedBody) this.#writer.destroy();
       // The status line is already out: cut the connection, as nginx does, rather than let the
@@ -132,6 +147,20 @@ export class PhpResponseWriter implements ResponseHandler {
     }
     const status = this.#answerError(err);
     this.#finish(this.#o.state.aborted ? 499 : status, err);
+  }
+
+  /** PHP is done (its worker is free now); the front door sends the file itself (src/http/sendfile.ts). */
+  #sendFile(head: ResponseHeadInfo, path: string): void {
+    this.#handedOver = true;
+    const { res, state, isHead } = this.#o;
+    state.onAbort = undefined;
+    this.#o.sendfile!.serve(res, state, isHead, head.status, head.headers, path, this.#o.requestHeaders ?? []).then(
+      (status) => this.#finish(status, null),
+      (err: unknown) => {
+        const error = new BridgeError('INTERNAL', `sendfile: ${String((err as Error)?.stack ?? err)}`, { cause: err });
+        this.#finish(state.aborted ? 499 : writeError(res, state, error), error);
+      },
+    );
   }
 
   #startStreaming(): void {

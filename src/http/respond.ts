@@ -13,7 +13,7 @@ import { countFrontDoorError } from '../metrics/traffic.js';
  * Fields the app must not set on the wire: the connection-specific ones of RFC 9110 §7.6.1, the
  * framing ones uWS writes itself (Content-Length), Date, which uWS always adds (nginx also hides
  * an upstream's Date), and the instructions meant for the front door itself that nginx's
- * fastcgi_hide_header drops by default (Status, X-Accel-*).
+ * fastcgi_hide_header drops by default (Status, X-Accel-*), and X-Sendfile (src/http/sendfile.ts).
  */
 const NOT_FORWARDED = new Set([
   'connection',
@@ -31,6 +31,7 @@ const NOT_FORWARDED = new Set([
   'x-accel-expires',
   'x-accel-limit-rate',
   'x-accel-redirect',
+  'x-sendfile',
 ]);
 
 const statusLines = new Map<number, string>();

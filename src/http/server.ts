@@ -20,8 +20,10 @@ import type { AccessLog } from '../log/access-log.js';
 import type { ResponseHandler } from '../pool/connection.js';
 import { CacheFront, type DispatchTap } from './cached-response.js';
 import type { MicroCache } from './micro-cache.js';
-import { readBody } from './body.js';
 import { resolveClientAddress } from './client-address.js';
+import { BodySpool, type ReceivedBody } from './body-spool.js';
+import { UploadDir } from './upload-dir.js';
+import { Sendfile } from './sendfile.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { requestCompression } from './compression-policy.js';
 import { PhpResponseWriter } from './php-response.js';
@@ -68,10 +70,14 @@ export class HttpServer {
   /** Stopping, second phase: every response closes its connection; the listener is closed. */
   #closing = false;
   readonly #static: StaticFiles | null;
+  readonly #uploads: UploadDir;
+  readonly #sendfile: Sendfile | null;
   readonly #cache: CacheFront | null;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
+    this.#uploads = new UploadDir(deps.config.uploadTmpDir);
+    this.#sendfile = deps.config.sendfileRoots.length > 0 ? new Sendfile(deps.config.sendfileRoots, deps.log) : null;
     this.#static = deps.config.staticFiles
       ? new StaticFiles({ publicDir: `${deps.config.laravelPath}/public`, linkRoots: [`${deps.config.laravelPath}/storage/app/public`], log: deps.log, compression: deps.config.compression })
       : null;
@@ -154,6 +160,8 @@ export class HttpServer {
       });
     }
     this.#listener.closeConnections();
+    // Uploads still arriving (or at PHP) when the grace ran out leave no file behind.
+    this.#uploads.removeAll();
   }
 
   #handle(res: Uws.HttpResponse, req: Uws.HttpRequest): void {
@@ -268,34 +276,50 @@ export class HttpServer {
     if (contentLength > 0 || chunked) {
       // Slow clients: the body must arrive within CLIENT_TIMEOUT. No PHP worker is held meanwhile.
       let bodyDone = false;
+      const bodyTimer = setTimeout(() => giveUp(), config.clientTimeoutMs);
+      const contentType = method === 'POST' ? headers.find(([name]) => name === 'content-type')?.[1] ?? '' : '';
+      const spool = new BodySpool(
+        res,
+        {
+          declaredLength: chunked ? -1 : contentLength,
+          limit: config.maxBodySize,
+          memoryMax: config.bodyMemoryMax,
+          dir: this.#uploads,
+          formContentType: /^multipart\/form-data/i.test(contentType) ? contentType : null,
+        },
+        (result) => {
+          if (bodyDone) return;
+          bodyDone = true;
+          clearTimeout(bodyTimer);
+          state.onAbort = undefined;
+          if (state.aborted) {
+            void spool.release();
+            finish(499, null);
+            return;
+          }
+          if (!result.ok) {
+            // Too large: the spool keeps discarding what still arrives, so the answer gets
+            // through (see the Content-Length case above).
+            const tooLarge = result.error.code === 'BODY_TOO_LARGE';
+            finish(writeError(res, state, result.error, !tooLarge), null);
+            return;
+          }
+          // The request's files live until PHP is done with it, whatever the outcome.
+          const done = (status: number, worker: number | null): void => {
+            spool.resumeAfterResponse();
+            finish(status, worker);
+          };
+          void this.#dispatch(res, state, isHead, withBody(head, result.body), result.body.memory, done).finally(() => spool.release());
+        },
+      );
       const giveUp = (): void => {
         if (bodyDone) return;
         bodyDone = true;
         clearTimeout(bodyTimer);
+        spool.abort();
         finish(state.aborted ? 499 : writeError(res, state, new BridgeError('CLIENT_TIMEOUT', 'request body too slow'), true), null);
       };
-      const bodyTimer = setTimeout(giveUp, config.clientTimeoutMs);
       state.onAbort = giveUp;
-      readBody(res, chunked ? -1 : contentLength, config.maxBodySize, (result) => {
-        if (bodyDone) return;
-        bodyDone = true;
-        clearTimeout(bodyTimer);
-        state.onAbort = undefined;
-        if (state.aborted) {
-          finish(499, null);
-          return;
-        }
-        if (!result.ok) {
-          // Too large: readBody keeps discarding what still arrives, so the answer gets through
-          // (see the Content-Length case above).
-          const error = result.tooLarge
-            ? new BridgeError('BODY_TOO_LARGE', 'body exceeds MAX_BODY_SIZE')
-            : new BridgeError('BAD_REQUEST', 'body does not match its Content-Length');
-          finish(writeError(res, state, error, !result.tooLarge), null);
-          return;
-        }
-        void this.#dispatch(res, state, isHead, head, result.body, finish);
-      });
       return;
     }
     // The micro-cache answers a hit itself, or sends the request on through #dispatch with its tap.
@@ -401,6 +425,8 @@ export class HttpServer {
       isHead,
       bufferLimit: config.maxResponseBuffer,
       compression: requestCompression(head.headers, config.compression),
+      sendfile: this.#sendfile,
+      requestHeaders: head.headers,
       onActivity: () => {
         // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
         clearTimeout(timer);
@@ -453,4 +479,12 @@ export class HttpServer {
     if (!handler.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
     supervisor.settle(worker, outcome);
   }
+}
+
+/** The head PHP gets for a received body: its size, and where it is when not in body frames (FRAME.md). */
+function withBody(head: RequestHead, body: ReceivedBody): RequestHead {
+  const out: RequestHead = { ...head, body_size: body.size };
+  if (body.file !== null) out.body_file = body.file;
+  if (body.form !== null) out.form = body.form;
+  return out;
 }

@@ -15,19 +15,18 @@ import { constants } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import type { HeaderPairs } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
-import { endWithoutBody, statusLine, writeCloseHeader, writeResponse, type ResponseState } from './respond.js';
+import { endWithoutBody, statusLine, writeResponse, type ResponseState } from './respond.js';
 import { isInside, isServablePath, StaticIndex, type StaticEntry, type StaticIndexOptions } from './static-cache.js';
-import { BodyWriter } from './body-writer.js';
 import type { CompressionSettings } from './compression-policy.js';
 import { StaticCompression } from './static-compression.js';
+import { pumpFile } from './file-pump.js';
 import type { Uws } from './uws.js';
 
 /** Files up to this size are read whole and sent with one `end`. */
 export const SMALL_FILE = 64 * 1024;
 /** Most bytes of small files kept in memory at once. */
 const CACHE_BUDGET = 64 * 1024 * 1024;
-/** Read size when streaming a larger file. */
-export const CHUNK = 64 * 1024;
+export { CHUNK } from './file-pump.js';
 
 /** O_NOFOLLOW: the indexed path is a real path, so a symlink there now was put in after the walk. O_NONBLOCK: a FIFO swapped in must not hang a libuv thread. */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -153,7 +152,7 @@ function decodePath(path: string): string | null {
   }
 }
 
-function conditionalHeaders(headers: HeaderPairs): ConditionalHeaders {
+export function conditionalHeaders(headers: HeaderPairs): ConditionalHeaders {
   const found: ConditionalHeaders = {};
   const add = (key: keyof ConditionalHeaders, value: string): void => {
     const before = found[key];
@@ -378,68 +377,11 @@ export class StaticFiles {
     return real === indexed || isInside(this.#index.root, real);
   }
 
-  /** Streams [plan.start, plan.end), reading the next chunk only once uWS took the last. */
+  /** Streams [plan.start, plan.end) (src/http/file-pump.ts); a file that shrinks or fails is cut. */
   #stream(res: Uws.HttpResponse, state: ResponseState, fh: FileHandle, plan: ResponsePlan, entry: StaticEntry): Promise<number> {
-    const total = plan.end - plan.start;
-    return new Promise<number>((resolve) => {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, total));
-      let position = plan.start;
-      let headersSent = false;
-      let settled = false;
-      const settle = (status: number): void => {
-        if (settled) return;
-        settled = true;
-        state.onAbort = undefined;
-        resolve(status);
-      };
-      state.onAbort = () => settle(499);
-      const writer = new BodyWriter(res, state, total, () => void pump());
-
-      /** The file shrank or failed mid-body: cut the connection rather than pass off a short body as whole. */
-      const cut = (reason: string): void => {
-        this.#log.warn({ file: entry.file, sent: position - plan.start, total }, `static files: ${reason}`);
-        if (!headersSent) {
-          settle(this.#answer(res, state, false, 500));
-          return;
-        }
-        writer.abort();
-        settle(plan.status);
-      };
-
-      const pump = async (): Promise<void> => {
-        while (!settled) {
-          let bytesRead: number;
-          try {
-            ({ bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, plan.end - position), position));
-          } catch (err) {
-            if (!settled) cut(`read failed: ${(err as Error).message}`);
-            return;
-          }
-          if (settled) return; // aborted while reading
-          if (bytesRead === 0) {
-            cut('file shrank while being sent');
-            return;
-          }
-          position += bytesRead;
-          let ok = true;
-          res.cork(() => {
-            if (!headersSent) {
-              headersSent = true;
-              res.writeStatus(statusLine(plan.status));
-              writeCloseHeader(res, state);
-              for (const [name, value] of plan.headers) res.writeHeader(name, value);
-            }
-            ok = writer.write(buffer.subarray(0, bytesRead));
-          });
-          if (writer.complete) {
-            settle(plan.status);
-            return;
-          }
-          if (!ok) return; // the writer's drain resumes the pump (the buffer is not reused until then)
-        }
-      };
-
-      void pump();
+    return pumpFile(res, state, fh, plan, (reason, sent, headersSent) => {
+      this.#log.warn({ file: entry.file, sent, total: plan.end - plan.start }, `static files: ${reason}`);
+      return headersSent ? plan.status : this.#answer(res, state, false, 500);
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * Counters bumped by the low-level functions that have no handle on the metrics registry
- * (request bodies in src/http/body.ts, error pages in respond.ts); response bytes are added per
+ * (request bodies in src/http/body-spool.ts, error pages in respond.ts); response bytes are added per
  * request from its ResponseState's `sent` (registry.ts recordRequest). Plain numbers,
  * not prom-client objects: an add on the request path, read by the registry at scrape time
  * (src/metrics/registry.ts).

@@ -76,8 +76,8 @@ interface PingExchange {
 
 type Exchange = RequestExchange | PingExchange;
 
-/** The HELLO protocol number this server speaks (FRAME.md). */
-const PROTOCOL_VERSION = 1;
+/** The HELLO protocol number this server speaks (FRAME.md): 2 since request bodies may arrive as files (body_file, form). */
+const PROTOCOL_VERSION = 2;
 
 export class PhpConnection {
   readonly socketPath: string;

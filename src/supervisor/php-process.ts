@@ -34,7 +34,11 @@ export function workerCommand(config: Config): { args: string[]; cwd: string; en
   // A long-lived worker is where opcache and the JIT pay off: the in-process Laravel loop
   // (bench/php/ceiling.php) measured about half the CPU per request with opcache.jit=tracing.
   const jit = config.phpJit === 'off' ? ['-d', 'opcache.jit=off'] : ['-d', 'opcache.jit_buffer_size=64M', '-d', `opcache.jit=${config.phpJit}`];
-  const phpArgs = ['-d', 'opcache.enable_cli=1', ...jit, '-d', 'display_errors=stderr'];
+  // The front door enforces MAX_BODY_SIZE; PHP's own limits follow it, so Laravel's
+  // ValidatePostSize (post_max_size) and UploadedFile's messages (upload_max_filesize) agree with
+  // it instead of the CLI php.ini's 8M/2M. Uploads live in UPLOAD_TMP_DIR (ini_get tells apps).
+  const bodyLimits = ['-d', `post_max_size=${config.maxBodySize}`, '-d', `upload_max_filesize=${config.maxBodySize}`, '-d', `upload_tmp_dir=${config.uploadTmpDir}`];
+  const phpArgs = ['-d', 'opcache.enable_cli=1', ...jit, '-d', 'display_errors=stderr', ...bodyLimits];
   const installed = existsSync(join(config.laravelPath, INSTALLED_PACKAGE_DIR));
   const useArtisan = config.phpHandler === null && (config.workerEntry === 'artisan' || (config.workerEntry === 'auto' && installed));
   if (useArtisan) {
@@ -57,6 +61,7 @@ export function spawnPhpWorker(config: Config, id: number, socketPath: string, l
       BRIDGE_MAX_REQUESTS: String(config.maxRequests),
       BRIDGE_MEMORY_LIMIT_MB: String(config.workerMemoryLimitMb),
       BRIDGE_PARENT_PID: String(process.pid),
+      BRIDGE_SENDFILE: config.sendfileRoots.length > 0 ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     // Its own process group: a Ctrl-C or SIGHUP sent to the terminal's group reaches the server,

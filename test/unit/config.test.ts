@@ -40,6 +40,7 @@ describe('configuration defaults (the seed table and our additions)', () => {
     ['WORKER_ENTRY', 'workerEntry', 'auto'],
     ['CACHE_MAX_MB', 'cacheMaxBytes', 0],
     ['CACHE_MAX_ENTRY_SIZE', 'cacheMaxEntrySize', 1024 * 1024],
+    ['BODY_MEMORY_MAX', 'bodyMemoryMax', 1024 * 1024],
   ] as const)('%s defaults to %s = %s', (_name, key, value) => {
     expect(config[key]).toBe(value);
   });
@@ -149,6 +150,8 @@ describe('bad values stop the start with a message naming the variable, the valu
     [{ PHP_HANDLER: '/no/such/handler.php' }, ['PHP_HANDLER', '/no/such/handler.php']],
     [{ CACHE_MAX_MB: '-1' }, ['CACHE_MAX_MB', '-1', 'megabytes']],
     [{ CACHE_MAX_ENTRY_SIZE: 'big' }, ['CACHE_MAX_ENTRY_SIZE', 'big', 'k, m or g']],
+    [{ BODY_MEMORY_MAX: 'big' }, ['BODY_MEMORY_MAX', 'big', 'k, m or g']],
+    [{ SENDFILE_ROOTS: '/no/such/root' }, ['SENDFILE_ROOTS', '/no/such/root', 'does not exist']],
   ])('%o', (env, fragments) => {
     const message = failure(env as Record<string, string>);
     for (const fragment of fragments) expect(message).toContain(fragment);
@@ -174,5 +177,20 @@ describe('compression settings (COMPRESSION*)', () => {
     [{ COMPRESSION_BROTLI_QUALITY: '12' }, 'COMPRESSION_BROTLI_QUALITY'],
   ])('%o is refused with a message naming %s', (env, name) => {
     expect(failure(env)).toContain(name);
+  });
+});
+
+describe('request bodies on disk and handed-over downloads', () => {
+  it('UPLOAD_TMP_DIR defaults to a per-user directory under the system temp dir', () => {
+    expect(load().uploadTmpDir).toBe(join(tmpdir(), `laravel-front-door-uploads-${process.getuid?.() ?? 0}`));
+  });
+
+  it('SENDFILE_ROOTS defaults to the real paths of the app\'s storage/app and public that exist; "off" turns it off', () => {
+    const app = emptyDir();
+    mkdirSync(join(app, 'storage', 'app'), { recursive: true });
+    expect(load({ LARAVEL_PATH: app }).sendfileRoots).toEqual([join(app, 'storage', 'app')]);
+    expect(load({ LARAVEL_PATH: app, SENDFILE_ROOTS: 'off' }).sendfileRoots).toEqual([]);
+    const other = emptyDir();
+    expect(load({ LARAVEL_PATH: app, SENDFILE_ROOTS: `${other}, ${app}/storage/app` }).sendfileRoots).toEqual([other, join(app, 'storage', 'app')]);
   });
 });

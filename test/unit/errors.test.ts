@@ -15,6 +15,7 @@ const TABLE: Record<ErrorCode, [status: number, breaksWorker: boolean]> = {
   INTERNAL: [500, false],
   WORKER_APP_ERROR: [502, false],
   BAD_RESPONSE_HEADER: [502, false],
+  SENDFILE_FORBIDDEN: [502, false],
   WORKER_CRASHED: [502, true],
   WORKER_CONNECT_FAILED: [502, true],
   FRAME_BAD_MAGIC: [502, true],

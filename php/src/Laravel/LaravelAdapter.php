@@ -14,6 +14,7 @@ use LaravelRust\Bridge\Protocol\Response;
 use LaravelRust\Bridge\Protocol\TerminableHandler;
 use LaravelRust\Bridge\Support\ErrorText;
 use LaravelRust\Bridge\Support\StderrLog;
+use Symfony\Component\HttpFoundation\BinaryFileResponse;
 use Symfony\Component\HttpFoundation\Response as SymfonyResponse;
 
 /**
@@ -58,12 +59,13 @@ final class LaravelAdapter implements TerminableHandler
         $this->log = $logger ?? StderrLog::warning(...);
         $this->app = \is_string($app) ? ApplicationFactory::fromPath($app) : $app;
         [$this->kernel, $placeholder] = ApplicationFactory::boot($this->app);
-        $this->requests = new RequestFactory($this->app);
-
-        // exit()/dd()/a fatal error in a request ends the process without afterResponse(): delete
-        // that request's upload temp files anyway, as PHP does at request shutdown. (Registered
-        // before the Worker's own shutdown hook, so they are gone before Node hears of the error.)
-        register_shutdown_function($this->requests->cleanup(...));
+        // BRIDGE_SENDFILE=1 (Node sets it when SENDFILE_ROOTS is not empty): downloads are handed
+        // to the front door. Symfony honours X-Sendfile-Type only once told to trust it.
+        $sendfile = getenv('BRIDGE_SENDFILE') === '1';
+        if ($sendfile) {
+            BinaryFileResponse::trustXSendfileTypeHeader();
+        }
+        $this->requests = new RequestFactory($this->app, $sendfile);
 
         $this->dispatch(new Events\WorkerStarting($this->app));
         // Snapshots are taken now: what boot and WorkerStarting's listeners set up is kept.
@@ -120,7 +122,6 @@ final class LaravelAdapter implements TerminableHandler
             foreach ($this->resetter->afterRequest($request) as $problem) {
                 ($this->log)($problem);
             }
-            $this->requests->cleanup();
             if ($sandbox !== null) {
                 $this->sandbox->leave($sandbox);
             }

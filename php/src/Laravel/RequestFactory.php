@@ -11,8 +11,10 @@ use Symfony\Component\HttpFoundation\Request as SymfonyRequest;
 
 /**
  * Builds each Illuminate request straight from the protocol request, with the $_SERVER, $_GET,
- * $_POST, $_COOKIE and $_FILES php-fpm would give the app (no PHP globals are touched). Owns the
- * upload temp files of the request in progress.
+ * $_POST, $_COOKIE and $_FILES php-fpm would give the app (no PHP globals are touched). The body
+ * comes in memory, as a file Node spooled (read as the request content, like php://input), or as
+ * a multipart form Node already parsed into fields and files (UploadedForm); Node owns and deletes
+ * those files.
  */
 final class RequestFactory
 {
@@ -22,8 +24,6 @@ final class RequestFactory
     /** @var array<string, string> header name => CGI variable name (memo) */
     private array $cgiNames = [];
 
-    private ?MultipartParser $uploads = null;
-
     /**
      * Laravel 8 only: sets `request` to getInputSource() on a directly constructed request, which
      * is all createFromBase() adds there after building the request twice (null elsewhere).
@@ -32,7 +32,12 @@ final class RequestFactory
      */
     private ?\Closure $setInputSource = null;
 
-    public function __construct(Application $app)
+    /**
+     * @param bool $sendfile the front door serves files the app hands over (SENDFILE_ROOTS): every
+     *                       request says so with `X-Sendfile-Type: X-Sendfile`, replacing any the
+     *                       client sent, so a BinaryFileResponse names its file instead of sending it
+     */
+    public function __construct(Application $app, private readonly bool $sendfile = false)
     {
         // Laravel 8's createFromBase() builds the request twice ((new static)->duplicate()) and
         // then sets request = getInputSource(); doing that directly saves ~4 µs per request.
@@ -57,15 +62,6 @@ final class RequestFactory
             'CONTENT_TYPE' => '',
             'CONTENT_LENGTH' => '',
         ];
-    }
-
-    /** Deletes the upload temp files of the last request (after it, or at exit()). */
-    public function cleanup(): void
-    {
-        if ($this->uploads !== null) {
-            $this->uploads->cleanup();
-            $this->uploads = null;
-        }
     }
 
     /** Builds the Illuminate request directly from the protocol request (no PHP globals). */
@@ -102,6 +98,12 @@ final class RequestFactory
             }
         }
 
+        if ($this->sendfile) {
+            $server['HTTP_X_SENDFILE_TYPE'] = 'X-Sendfile';
+        } else {
+            unset($server['HTTP_X_SENDFILE_TYPE']);
+        }
+
         $host = $server['HTTP_HOST'] ?? '';
         $server['SERVER_NAME'] = $host === '' ? $r->serverAddr : self::hostWithoutPort($host);
         $contentType = $server['HTTP_CONTENT_TYPE'] ?? '';
@@ -109,9 +111,12 @@ final class RequestFactory
             $server['CONTENT_TYPE'] = $contentType;
         }
         $body = $r->body;
-        if ($body !== '' || isset($server['HTTP_CONTENT_LENGTH'])) {
-            $server['CONTENT_LENGTH'] = $server['HTTP_CONTENT_LENGTH'] = (string) \strlen($body);
+        $size = $r->bodySize ?? \strlen($body);
+        if ($size > 0 || isset($server['HTTP_CONTENT_LENGTH'])) {
+            $server['CONTENT_LENGTH'] = $server['HTTP_CONTENT_LENGTH'] = (string) $size;
         }
+        // A large body Node wrote to disk: the request content is a stream of it (php://input).
+        $content = $r->bodyFile !== null ? self::openBody($r->bodyFile) : $body;
 
         $query = [];
         if ($r->queryString !== '') {
@@ -121,22 +126,20 @@ final class RequestFactory
 
         $post = [];
         $files = [];
-        if ($body !== '' && $contentType !== '') {
+        if ($r->form !== null) {
+            // multipart/form-data (POST): Node parsed it; php://input is empty, as under php-fpm.
+            [$post, $files] = UploadedForm::build($r->form);
+            $content = '';
+        } elseif ($size > 0 && $contentType !== '' && stripos($contentType, 'application/x-www-form-urlencoded') === 0) {
             $method = $r->method;
-            if (stripos($contentType, 'application/x-www-form-urlencoded') === 0) {
-                // PHP parses POST; Symfony's createFromGlobals() also PUT, PATCH and DELETE.
-                if ($method === 'POST' || $method === 'PUT' || $method === 'PATCH' || $method === 'DELETE') {
-                    parse_str($body, $post);
-                }
-            } elseif ($method === 'POST' && ($boundary = MultipartParser::boundary($contentType)) !== null) {
-                $this->uploads = new MultipartParser();
-                [$post, $files] = $this->uploads->parse($body, $boundary);
-                $body = ''; // as under php-fpm: php://input is empty for multipart/form-data
+            // PHP parses POST; Symfony's createFromGlobals() also PUT, PATCH and DELETE.
+            if ($method === 'POST' || $method === 'PUT' || $method === 'PATCH' || $method === 'DELETE') {
+                parse_str(\is_string($content) ? $content : (string) stream_get_contents($content, -1, 0), $post);
             }
         }
 
         if ($this->setInputSource !== null && $files === []) {
-            $request = new IlluminateRequest($query, $post, [], $cookies, [], $server, $body);
+            $request = new IlluminateRequest($query, $post, [], $cookies, [], $server, $content);
             ($this->setInputSource)($request);
 
             return $request;
@@ -146,8 +149,21 @@ final class RequestFactory
         // the input source (JSON body / query for GET / form fields) and filters empty uploads
         // the way each version does.
         return IlluminateRequest::createFromBase(
-            new SymfonyRequest($query, $post, [], $cookies, $files, $server, $body)
+            new SymfonyRequest($query, $post, [], $cookies, $files, $server, $content)
         );
+    }
+
+    /**
+     * @return resource the spooled body, read as the request's content
+     */
+    private static function openBody(string $path)
+    {
+        $stream = @fopen($path, 'rb');
+        if ($stream === false) {
+            throw new \RuntimeException("cannot open the request body file {$path} that Node wrote");
+        }
+
+        return $stream;
     }
 
     /** "content-type" => "HTTP_CONTENT_TYPE"; '' for names with "_" (dropped, as nginx does by default). */

@@ -48,6 +48,9 @@ final class ResponseFactory
         if ($request->getMethod() === 'HEAD') {
             return new Response($status, $headers, '');
         }
+        if ($response instanceof BinaryFileResponse && $response->headers->has('X-Sendfile')) {
+            return self::handOver($status, $headers, $response);
+        }
 
         return new Response($status, $headers, '', static function (ResponseSink $sink) use ($response): void {
             $level = ob_get_level();
@@ -64,6 +67,43 @@ final class ResponseFactory
                         break;
                     }
                 }
+            }
+        });
+    }
+
+    /**
+     * A download the front door sends itself (X-Sendfile, see RequestFactory): the head alone, so
+     * the worker is free at once. Except a response that deletes its file after sending it
+     * (deleteFileAfterSend(), read by reflection as Symfony has no getter): its file would be gone
+     * before Node opened it, so PHP streams it whole (prepare() skipped ranges for X-Sendfile)
+     * and then deletes it.
+     *
+     * @param list<array{0:string,1:string}> $headers
+     */
+    private static function handOver(int $status, array $headers, BinaryFileResponse $response): Response
+    {
+        $property = new \ReflectionProperty(BinaryFileResponse::class, 'deleteFileAfterSend');
+        if ($property->getValue($response) !== true) {
+            return new Response($status, $headers, '');
+        }
+        $headers = array_values(array_filter($headers, static fn (array $h): bool => strcasecmp($h[0], 'X-Sendfile') !== 0));
+        $path = $response->getFile()->getPathname();
+
+        return new Response($status, $headers, '', static function (ResponseSink $sink) use ($path): void {
+            $file = fopen($path, 'rb');
+            try {
+                while ($file !== false && !feof($file)) {
+                    $chunk = fread($file, 1 << 20);
+                    if ($chunk === false || $chunk === '') {
+                        break;
+                    }
+                    $sink->write($chunk);
+                }
+            } finally {
+                if ($file !== false) {
+                    fclose($file);
+                }
+                @unlink($path);
             }
         });
     }

@@ -6,7 +6,8 @@ namespace LaravelRust\Bridge\Protocol;
 
 /**
  * One HTTP request as Node received it (the REQUEST_HEAD JSON plus the body). A plain value object:
- * the protocol layer knows nothing of Laravel.
+ * the protocol layer knows nothing of Laravel. The body is in $body (REQUEST_BODY frames), in
+ * $bodyFile (a large body Node wrote to disk), or parsed by Node into $form (multipart).
  */
 final class Request
 {
@@ -32,6 +33,17 @@ final class Request
         public readonly float $time = 0.0,
         /** The frame request id (unique per connection, never 0). */
         public readonly int $id = 0,
+        /** Bytes of body the client sent, however it travels (null: strlen($body)). */
+        public readonly ?int $bodySize = null,
+        /** The body is in this file (Node spooled it; it deletes the file after the request). */
+        public readonly ?string $bodyFile = null,
+        /**
+         * A multipart/form-data body Node parsed: ['fields' => [[name, value], ...],
+         * 'files' => [[name, ['name', 'type', 'tmp_name', 'error', 'size']], ...]].
+         *
+         * @var null|array{fields: list<array{0:string,1:string}>, files: list<array{0:string,1:array<string,mixed>}>}
+         */
+        public readonly ?array $form = null,
     ) {
     }
 
@@ -51,6 +63,12 @@ final class Request
             if (!\is_array($pair) || !isset($pair[0], $pair[1]) || !\is_string($pair[0]) || !\is_string($pair[1])) {
                 throw new FrameException('FRAME_BAD_PAYLOAD', 'REQUEST_HEAD headers must be [[name, value], ...] string pairs');
             }
+        }
+        $bodyFile = $head['body_file'] ?? null;
+        $form = $head['form'] ?? null;
+        if (($bodyFile !== null && !\is_string($bodyFile))
+            || ($form !== null && (!\is_array($form) || !\is_array($form['fields'] ?? null) || !\is_array($form['files'] ?? null)))) {
+            throw new FrameException('FRAME_BAD_PAYLOAD', 'REQUEST_HEAD "body_file" must be a path and "form" {"fields": [...], "files": [...]}');
         }
         $q = strpos($uri, '?');
         if ($q === false) {
@@ -76,6 +94,9 @@ final class Request
             (string) ($head['protocol'] ?? 'HTTP/1.1'),
             (float) ($head['time'] ?? microtime(true)),
             $id,
+            isset($head['body_size']) ? (int) $head['body_size'] : null,
+            $bodyFile,
+            $form,
         );
     }
 

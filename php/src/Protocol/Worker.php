@@ -95,7 +95,7 @@ final class Worker
             FrameCodec::HELLO,
             0,
             0,
-            json_encode(['protocol' => 1, 'pid' => getmypid(), 'app' => $this->env->app], JSON_UNESCAPED_SLASHES)
+            json_encode(['protocol' => 2, 'pid' => getmypid(), 'app' => $this->env->app], JSON_UNESCAPED_SLASHES)
         );
 
         try {

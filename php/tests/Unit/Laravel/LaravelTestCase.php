@@ -115,26 +115,26 @@ abstract class LaravelTestCase extends TestCase
     }
 
     /**
-     * A multipart/form-data body: $fields name => value, $files name => [filename, content, type].
+     * A multipart/form-data body as Node hands it over after parsing it (REQUEST_HEAD "form"):
+     * $fields [name, value] pairs, $files name => [filename, content, type], each content written
+     * to a temp file as Node would. Returns the form and the files written (delete them after).
      *
-     * @param array<string, string>                       $fields
+     * @param list<array{0:string,1:string}>               $fields
      * @param array<string, array{string, string, string}> $files
      *
-     * @return array{string, string} [content type, body]
+     * @return array{0: array{fields: list<array{0:string,1:string}>, files: list<array{0:string,1:array<string,mixed>}>}, 1: list<string>}
      */
-    protected static function multipart(array $fields, array $files = []): array
+    protected static function form(array $fields, array $files = []): array
     {
-        $boundary = '----bridge-test-'.bin2hex(random_bytes(6));
-        $body = '';
-        foreach ($fields as $name => $value) {
-            $body .= "--{$boundary}\r\nContent-Disposition: form-data; name=\"{$name}\"\r\n\r\n{$value}\r\n";
-        }
+        $entries = [];
+        $paths = [];
         foreach ($files as $name => [$filename, $content, $type]) {
-            $body .= "--{$boundary}\r\nContent-Disposition: form-data; name=\"{$name}\"; filename=\"{$filename}\"\r\n"
-                ."Content-Type: {$type}\r\n\r\n{$content}\r\n";
+            $path = (string) tempnam(sys_get_temp_dir(), 'form-test-');
+            file_put_contents($path, $content);
+            $paths[] = $path;
+            $entries[] = [$name, ['name' => $filename, 'type' => $type, 'tmp_name' => $path, 'error' => 0, 'size' => \strlen($content)]];
         }
-        $body .= "--{$boundary}--\r\n";
 
-        return ["multipart/form-data; boundary={$boundary}", $body];
+        return [['fields' => $fields, 'files' => $entries], $paths];
     }
 }

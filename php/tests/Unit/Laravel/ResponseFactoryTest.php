@@ -176,6 +176,41 @@ final class ResponseFactoryTest extends TestCase
         self::assertTrue(implode('', self::drain($response)) === $content, 'the file\'s bytes, whole and in order');
     }
 
+    public function testAHandedOverDownloadIsItsHeadAlone(): void
+    {
+        $file = (string) tempnam(sys_get_temp_dir(), 'bridge-download-');
+        $this->tempFiles[] = $file;
+        file_put_contents($file, 'handed over');
+        BinaryFileResponse::trustXSendfileTypeHeader();
+        $symfony = new BinaryFileResponse($file, 200, ['Content-Type' => 'text/plain']);
+        $request = IlluminateRequest::create('/download', 'GET', [], [], [], ['HTTP_X_SENDFILE_TYPE' => 'X-Sendfile']);
+        $symfony->prepare($request);
+
+        $response = ResponseFactory::create($request, $symfony);
+
+        self::assertNull($response->stream, 'no body: the front door sends the file');
+        self::assertSame('', $response->body);
+        self::assertSame([realpath($file)], self::values($response, 'X-Sendfile'));
+        self::assertFileExists($file);
+    }
+
+    public function testAHandedOverDownloadThatDeletesItsFileIsStreamedByPhpThenDeleted(): void
+    {
+        $file = (string) tempnam(sys_get_temp_dir(), 'bridge-download-');
+        $this->tempFiles[] = $file;
+        file_put_contents($file, 'only once');
+        BinaryFileResponse::trustXSendfileTypeHeader();
+        $symfony = (new BinaryFileResponse($file, 200, ['Content-Type' => 'text/plain']))->deleteFileAfterSend();
+        $request = IlluminateRequest::create('/download', 'GET', [], [], [], ['HTTP_X_SENDFILE_TYPE' => 'X-Sendfile']);
+        $symfony->prepare($request);
+
+        $response = ResponseFactory::create($request, $symfony);
+
+        self::assertSame([], self::values($response, 'X-Sendfile'), 'PHP would delete the file before Node opened it');
+        self::assertSame('only once', implode('', self::drain($response)));
+        self::assertFileDoesNotExist($file);
+    }
+
     public function testHeadHasNoBodyEvenForAStream(): void
     {
         $ran = false;

@@ -39,6 +39,9 @@ Route::get('/leak', [DiagnosticsController::class, 'leak']);
 Route::get('/stream', [DiagnosticsController::class, 'stream']);
 Route::get('/sse', [DiagnosticsController::class, 'sse']);
 Route::get('/download', [DiagnosticsController::class, 'download']);
+// Downloads handed to the front door (test/sendfile.test.ts).
+Route::get('/download-any', [DiagnosticsController::class, 'downloadAny']);
+Route::get('/download-delete', [DiagnosticsController::class, 'downloadAndDelete']);
 
 // The differential suite (test/differential.test.ts): nginx + php-fpm vs the Node front door.
 Route::any('/server', [DifferentialController::class, 'server']);
@@ -57,3 +60,6 @@ Route::post('/uploads/reject', [UploadController::class, 'reject']);
 Route::post('/uploads/ignore', [UploadController::class, 'ignore']);
 Route::post('/uploads/exit', [UploadController::class, 'exitMidRequest']);
 Route::get('/uploads/tmpdir', [UploadController::class, 'tmpdir']);
+// Bodies of any size on disk (test/large-uploads.test.ts).
+Route::match(['POST', 'PUT'], '/uploads/hash', [UploadController::class, 'hash']);
+Route::post('/uploads/crash', [UploadController::class, 'crash']);

@@ -262,6 +262,34 @@ class DiagnosticsController
     }
 
     /**
+     * GET /api/download-any?path=/abs/path — response()->download() of any file, with a cookie
+     * and a Cache-Control of its own: the front door must refuse one outside SENDFILE_ROOTS.
+     */
+    public function downloadAny(Request $request): BinaryFileResponse
+    {
+        $path = (string) $request->query('path', '');
+        abort_unless($path !== '' && is_file($path), 404);
+
+        $response = response()->download($path, 'report.bin', ['Cache-Control' => 'private, max-age=60']);
+        $response->headers->setCookie(cookie('dl', 'yes', 0, '/', null, false, true, false, 'lax'));
+
+        return $response;
+    }
+
+    /**
+     * GET /api/download-delete?path=P — a download under storage/app that deletes its file once
+     * sent (deleteFileAfterSend()).
+     */
+    public function downloadAndDelete(Request $request): BinaryFileResponse
+    {
+        $name = basename((string) $request->query('path', ''));
+        $path = storage_path('app/'.$name);
+        abort_unless($name !== '' && is_file($path), 404);
+
+        return response()->download($path, $name)->deleteFileAfterSend();
+    }
+
+    /**
      * GET /api/stdout — stray output written straight to PHP's output
      * before the response; it must not corrupt the worker protocol.
      */

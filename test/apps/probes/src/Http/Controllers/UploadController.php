@@ -92,6 +92,67 @@ class UploadController
     }
 
     /**
+     * POST|PUT /api/uploads/hash — sha256 of every uploaded file (hash_file, never in memory) and
+     * of the raw request content read as a stream (getContent(true)), the form fields, and the
+     * limits PHP runs with. Optional ?sleep_ms=N waits before answering.
+     */
+    public function hash(Request $request): JsonResponse
+    {
+        $files = [];
+        foreach ($request->allFiles() as $name => $file) {
+            foreach (is_array($file) ? $file : [$file] as $one) {
+                $files[] = [
+                    'field' => $name,
+                    'name' => $one->getClientOriginalName(),
+                    'size' => $one->getSize(),
+                    'valid' => $one->isValid(),
+                    'sha256' => hash_file('sha256', $one->getRealPath()),
+                    'temp' => $one->getPathname(),
+                ];
+            }
+        }
+        $context = hash_init('sha256');
+        $stream = $request->getContent(true);
+        $length = 0;
+        if (is_resource($stream)) {
+            rewind($stream);
+            while (!feof($stream)) {
+                $chunk = fread($stream, 1 << 20);
+                if ($chunk === false || $chunk === '') {
+                    break;
+                }
+                $length += strlen($chunk);
+                hash_update($context, $chunk);
+            }
+        }
+        $sleep = (int) $request->query('sleep_ms', '0');
+        if ($sleep > 0) {
+            usleep(min($sleep, 10000) * 1000);
+        }
+
+        return response()->json([
+            'files' => $files,
+            'fields' => $request->except(array_keys($request->allFiles())),
+            'content_length' => $length,
+            'content_sha256' => hash_final($context),
+            'server_content_length' => $request->server('CONTENT_LENGTH'),
+            'post_max_size' => ini_get('post_max_size'),
+            'upload_max_filesize' => ini_get('upload_max_filesize'),
+            'upload_tmp_dir' => ini_get('upload_tmp_dir'),
+        ]);
+    }
+
+    /**
+     * POST /api/uploads/crash — the PHP process dies (SIGKILL) with an upload in hand: Node must
+     * still remove the temp files.
+     */
+    public function crash(): void
+    {
+        posix_kill(getmypid(), 9);
+        sleep(5);
+    }
+
+    /**
      * GET /api/uploads/tmpdir — where uploads are written (upload_tmp_dir or the system temp dir).
      */
     public function tmpdir(): JsonResponse
