@@ -333,7 +333,7 @@ describe('compression of PHP responses (COMPRESSION on, the default)', () => {
       const before = rssMb(pid);
       let peak = before;
       const got = await new Promise<{ encoding: string | undefined; sha1: string; length: number }>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: server.port, path: '/api/download?path=compress-test-64m.txt', headers: { 'accept-encoding': 'gzip' }, agent: false }, (res) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: '/api/download-streamed?path=compress-test-64m.txt', headers: { 'accept-encoding': 'gzip' }, agent: false }, (res) => {
           const gunzip = createGunzip();
           const decoded = createHash('sha1');
           let length = 0;

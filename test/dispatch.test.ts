@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { waitFor, workers } from './helpers/control.js';
-import { connect } from 'node:net';
+import { openKeepAlive } from './helpers/keep-alive.js';
 
 const PATTERN = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const expected = (bytes: number): string => PATTERN.repeat(Math.ceil(bytes / PATTERN.length)).slice(0, bytes);
@@ -97,8 +97,8 @@ describe('503s carry Retry-After; probes answer HEAD without a body', () => {
     }
   });
   it('during shutdown: readiness gets 503 with Retry-After; a request on an open connection is still served, with Connection: close', async () => {
-    const probe = await keepAlive(server.port);
-    const conn = await keepAlive(server.port);
+    const probe = await openKeepAlive(server.port);
+    const conn = await openKeepAlive(server.port);
     expect(await conn.send('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(/^HTTP\/1\.1 200/);
     // A slow request keeps the server draining while the open connection asks again.
     const slow = fetch(`${server.url}/api/sleep?ms=2000`);
@@ -119,35 +119,3 @@ describe('503s carry Retry-After; probes answer HEAD without a body', () => {
   });
 
 });
-
-/** One keep-alive connection: `send` writes a request and resolves with the next response's bytes. */
-async function keepAlive(port: number): Promise<{ send(request: string): Promise<string> }> {
-  const socket = connect(port, '127.0.0.1');
-  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  let buffered = '';
-  let waiting: ((response: string) => void) | null = null;
-  socket.on('data', (data) => {
-    buffered += data.toString('latin1');
-    const end = buffered.indexOf('\r\n\r\n');
-    if (end === -1 || waiting === null) return;
-    const length = /content-length: (\d+)/i.exec(buffered.slice(0, end));
-    const total = end + 4 + (length ? Number(length[1]) : 0);
-    if (buffered.length < total) return;
-    const response = buffered.slice(0, total);
-    buffered = buffered.slice(total);
-    const resolve = waiting;
-    waiting = null;
-    resolve(response);
-  });
-  return {
-    send: (request) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no response on the kept-alive connection')), 5000);
-        waiting = (response) => {
-          clearTimeout(timer);
-          resolve(response);
-        };
-        socket.write(request);
-      }),
-  };
-}

@@ -117,6 +117,20 @@ describe('downloads served by the front door', () => {
     expect(res.body.equals(sliceOf(BIG, 1_000_000, 2_000_000))).toBe(true);
   });
 
+  it('a handed-over file goes out as it is on disk, uncompressed even when the client accepts gzip (COMPRESSION is on)', async () => {
+    const text = join(STORAGE, `${TAG}-notes.txt`);
+    const body = 'a line of compressible text\n'.repeat(1000);
+    writeFileSync(text, body);
+    try {
+      const res = await exchange(server.port, { method: 'GET', target: `/api/download?path=${TAG}-notes.txt`, headers: [['Accept-Encoding', 'gzip, br']] });
+      expect(res.status).toBe(200);
+      expect(header(res, 'content-encoding')).toBeUndefined();
+      expect(res.body.toString()).toBe(body);
+    } finally {
+      rmSync(text, { force: true });
+    }
+  });
+
   it('ETag and Last-Modified: a conditional GET gets 304, HEAD gets the length and no body', async () => {
     const head = await exchange(server.port, { method: 'HEAD', target: `/api/download?path=${TAG}.bin` });
     expect(head.status).toBe(200);

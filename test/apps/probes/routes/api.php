@@ -40,6 +40,7 @@ Route::get('/stream', [DiagnosticsController::class, 'stream']);
 Route::get('/sse', [DiagnosticsController::class, 'sse']);
 Route::get('/download', [DiagnosticsController::class, 'download']);
 // Downloads handed to the front door (test/sendfile.test.ts).
+Route::get('/download-streamed', [DiagnosticsController::class, 'downloadStreamed']);
 Route::get('/download-any', [DiagnosticsController::class, 'downloadAny']);
 Route::get('/download-delete', [DiagnosticsController::class, 'downloadAndDelete']);
 

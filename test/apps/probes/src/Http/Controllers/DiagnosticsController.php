@@ -262,6 +262,27 @@ class DiagnosticsController
     }
 
     /**
+     * GET /api/download-streamed?path=<file in storage/app> — the same file written by PHP itself
+     * (streamDownload, a StreamedResponse): never handed over to the front door, so the
+     * compression of a long PHP stream can be watched.
+     */
+    public function downloadStreamed(Request $request): StreamedResponse
+    {
+        $name = basename((string) $request->query('path', ''));
+        $path = storage_path('app/'.$name);
+        abort_unless($name !== '' && is_file($path), 404);
+
+        return response()->streamDownload(function () use ($path): void {
+            $in = fopen($path, 'rb');
+            while (!feof($in)) {
+                echo fread($in, 65536);
+                flush();
+            }
+            fclose($in);
+        }, $name, ['Content-Type' => 'text/plain; charset=UTF-8']);
+    }
+
+    /**
      * GET /api/download-any?path=/abs/path — response()->download() of any file, with a cookie
      * and a Cache-Control of its own: the front door must refuse one outside SENDFILE_ROOTS.
      */
