@@ -55,6 +55,11 @@ export function pumpFile(res: Uws.HttpResponse, state: ResponseState, fh: FileHa
 
     const pump = async (): Promise<void> => {
       while (!settled) {
+        // The last piece may have gone out in the writer's drain, which then resumes us: done.
+        if (writer.complete) {
+          settle(plan.status);
+          return;
+        }
         let bytesRead: number;
         try {
           ({ bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, plan.end - position), position));
