@@ -36,8 +36,10 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
   });
 
   afterAll(async () => {
-    await server?.stop();
+    const code = server ? await server.stop() : 0;
     rmSync(bigFile, { force: true });
+    const lastLogs = server?.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n');
+    expect(code, `server stderr:\n${server?.stderr.join('\n')}\nlast log lines:\n${lastLogs}`).toBe(0);
   });
 
   function rssMb(pid: number): number {

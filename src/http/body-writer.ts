@@ -122,11 +122,15 @@ export class BodyWriter {
       });
       if (!ok) return false;
       this.#pending = null;
-      let flushed = true;
-      this.#res.cork(() => {
-        while (flushed && this.#queue.length > 0 && !this.#responded) flushed = this.#tryEnd(this.#queue.shift()!);
-      });
-      if (!flushed) return false; // blocked again: the next onWritable carries on
+      // A piece that completed the response ends it: uWS forbids any further call on res, even
+      // a cork (it throws, and outside a handler that ends the process).
+      if (!this.#responded && this.#queue.length > 0) {
+        let flushed = true;
+        this.#res.cork(() => {
+          while (flushed && this.#queue.length > 0 && !this.#responded) flushed = this.#tryEnd(this.#queue.shift()!);
+        });
+        if (!flushed) return false; // blocked again: the next onWritable carries on
+      }
     }
     if (!this.#blocked || this.#pending !== null) return true;
     this.#blocked = false;
