@@ -53,7 +53,9 @@ async function run(config: Config, log: Logger): Promise<void> {
   // same SOCKET_PATH refuses to start instead of stealing its sockets.
   mkdirSync(dirname(config.socketPath), { recursive: true });
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
-  const scheduler = new WorkerScheduler(config.maxQueue);
+  // Pipelining needs the request's body on the main thread to send it again when a worker hands
+  // it back, which a thread hop (the body transferred away) does not keep.
+  const scheduler = new WorkerScheduler({ maxQueue: config.maxQueue, pipeline: config.pipeline && config.workerThreads === 0 });
   const supervisor = new Supervisor(config, scheduler, log);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
   const cache = config.cacheMaxBytes > 0 ? new MicroCache(config.cacheMaxBytes, config.cacheMaxEntrySize) : null;

@@ -155,7 +155,7 @@ describe('a PHP worker from another protocol version', () => {
     try {
       const res = await fetch(`${server.url}/ok`);
       expect(res.status).toBe(502);
-      await server.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('speaks protocol 1; this server speaks 2'));
+      await server.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('speaks protocol 1; this server speaks 3'));
     } finally {
       await server.stop();
     }

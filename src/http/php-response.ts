@@ -32,6 +32,8 @@ export interface PhpResponseOptions {
   compression: RequestCompression | null;
   /** Body bytes arrived (the request's idle timer restarts). */
   onActivity(): void;
+  /** PHP streams this response (it may never end): nothing is to be pipelined behind it. */
+  onStreamed?: () => void;
   /** The response is over on our side: the status the client got (499 if it left). */
   onDone(status: number, error: BridgeError | null): void;
   /** Sends the files the app hands over (X-Sendfile); null when SENDFILE_ROOTS is empty. */
@@ -73,6 +75,7 @@ export class PhpResponseWriter implements ResponseHandler {
 
   onHead(head: ResponseHeadInfo, flow: FlowControl): void {
     this.#flow = flow;
+    if (head.streamed) this.#o.onStreamed?.();
     const unsafe = findUnsafeHeader(head.headers);
     if (unsafe !== null) {
       const error = new BridgeError('BAD_RESPONSE_HEADER', `the app sent response header "${unsafe}" with an invalid name or a CR/LF in its value`);

@@ -366,6 +366,7 @@ export class HttpServer {
   ): Promise<void> {
     const { scheduler, dispatcher, supervisor, config, log } = this.#deps;
     let worker: PhpWorker | null = null;
+    let writer: PhpResponseWriter | null = null;
     let handler: ResponseHandler | null = null;
     let giveUpWait: (() => void) | null = null;
     let timedOut = false;
@@ -383,66 +384,86 @@ export class HttpServer {
     };
     let timer = setTimeout(onTimeout, config.requestTimeoutMs);
 
-    const acquired = scheduler.acquire();
-    if ('promise' in acquired) {
-      // Waiting in the queue: a client that leaves gives up its place at once, so dead
-      // requests never hold queue room or a worker.
-      giveUpWait = acquired.cancel;
-      const waitStarted = performance.now();
-      state.onAbort = () => {
-        acquired.cancel();
-        clearTimeout(timer);
-        finish(499, null);
-      };
-      try {
-        worker = await acquired.promise;
-        this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
-      } catch (err) {
-        this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
-        clearTimeout(timer);
-        if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
-        return;
-      } finally {
-        state.onAbort = undefined;
-        giveUpWait = null;
+    // A request pipelined behind another worker's request may be handed back unrun (that worker
+    // started streaming, stopped or died first): it is then sent again, ahead of the queue.
+    for (let retried = false; ; retried = true) {
+      const acquired = scheduler.acquire(retried);
+      if ('promise' in acquired) {
+        // Waiting in the queue: a client that leaves gives up its place at once, so dead
+        // requests never hold queue room or a worker.
+        giveUpWait = acquired.cancel;
+        const waitStarted = performance.now();
+        // A request sent again already has its writer listening for the client leaving.
+        const writerOnAbort = state.onAbort;
+        state.onAbort = () => {
+          acquired.cancel();
+          clearTimeout(timer);
+          finish(499, null);
+        };
+        try {
+          worker = await acquired.promise;
+          this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
+        } catch (err) {
+          this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
+          clearTimeout(timer);
+          if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
+          return;
+        } finally {
+          state.onAbort = writerOnAbort;
+          giveUpWait = null;
+        }
+      } else {
+        worker = acquired;
+        if (!retried) this.#deps.metrics.recordQueueWait(0);
       }
-    } else {
-      worker = acquired;
-      this.#deps.metrics.recordQueueWait(0);
-    }
-    if (timedOut || state.aborted) {
-      // Nobody is waiting for this answer any more: give the worker straight back.
+      if (timedOut || state.aborted) {
+        // Nobody is waiting for this answer any more: give the worker straight back.
+        clearTimeout(timer);
+        supervisor.giveBack(worker);
+        if (!timedOut) finish(499, null);
+        return;
+      }
+
+      const served = worker;
+      if (writer === null) {
+        writer = new PhpResponseWriter({
+          res,
+          state,
+          isHead,
+          bufferLimit: config.maxResponseBuffer,
+          compression: requestCompression(head.headers, config.compression),
+          sendfile: this.#sendfile,
+          requestHeaders: head.headers,
+          onActivity: () => {
+            // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
+            clearTimeout(timer);
+            if (!timedOut) timer = setTimeout(onTimeout, config.requestTimeoutMs);
+          },
+          onStreamed: () => scheduler.streaming(worker!),
+          onDone: (status, error) => {
+            clearTimeout(timer);
+            if (error !== null) log.warn({ worker: worker?.id, code: error.code, uri: head.uri }, error.message);
+            finish(status, worker?.id ?? null);
+          },
+        });
+        handler = tap?.wrap(writer) ?? writer;
+      }
+      const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler!);
+      supervisor.settle(served, outcome);
+      if (outcome.kind === 'retry') {
+        worker = null;
+        if (timedOut) return; // answered 504 already
+        if (state.aborted) {
+          clearTimeout(timer);
+          finish(499, null);
+          return;
+        }
+        continue;
+      }
       clearTimeout(timer);
-      supervisor.giveBack(worker);
-      if (!timedOut) finish(499, null);
+      if (!writer.finished) handler!.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
       return;
     }
-
-    const served = worker;
-    const writer = new PhpResponseWriter({
-      res,
-      state,
-      isHead,
-      bufferLimit: config.maxResponseBuffer,
-      compression: requestCompression(head.headers, config.compression),
-      sendfile: this.#sendfile,
-      requestHeaders: head.headers,
-      onActivity: () => {
-        // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
-        clearTimeout(timer);
-        if (!timedOut) timer = setTimeout(onTimeout, config.requestTimeoutMs);
-      },
-      onDone: (status, error) => {
-        clearTimeout(timer);
-        if (error !== null) log.warn({ worker: served.id, code: error.code, uri: head.uri }, error.message);
-        finish(status, served.id);
-      },
-    });
-    handler = tap?.wrap(writer) ?? writer;
-    const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler);
-    clearTimeout(timer);
-    if (!writer.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
-    supervisor.settle(served, outcome);
   }
 
   /**
@@ -454,30 +475,42 @@ export class HttpServer {
     const { scheduler, dispatcher, supervisor, config } = this.#deps;
     let worker: PhpWorker | null = null;
     let cancelWait: (() => void) | null = null;
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       const error = new BridgeError('REQUEST_TIMEOUT', `cache refresh ${head.uri} ran past REQUEST_TIMEOUT`);
       cancelWait?.();
       handler.onError(error);
       if (worker !== null) supervisor.kill(worker, 'timeout', error.message);
     }, config.requestTimeoutMs);
-    try {
-      const acquired = scheduler.acquire();
-      if ('promise' in acquired) {
-        cancelWait = acquired.cancel;
-        worker = await acquired.promise;
-        cancelWait = null;
-      } else {
-        worker = acquired;
+    for (let retried = false; ; retried = true) {
+      try {
+        const acquired = scheduler.acquire(retried);
+        if ('promise' in acquired) {
+          cancelWait = acquired.cancel;
+          worker = await acquired.promise;
+          cancelWait = null;
+        } else {
+          worker = acquired;
+        }
+      } catch (err) {
+        clearTimeout(timer);
+        handler.onError(toBridgeError(err));
+        return;
       }
-    } catch (err) {
+      const served = worker;
+      const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body: null, bufferLimit: config.maxResponseBuffer }, handler);
+      supervisor.settle(served, outcome);
+      if (outcome.kind === 'retry') {
+        // Handed back unrun by the worker it was pipelined to: send it again.
+        worker = null;
+        if (timedOut) return;
+        continue;
+      }
       clearTimeout(timer);
-      handler.onError(toBridgeError(err));
+      if (!handler.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
       return;
     }
-    const outcome = await dispatcher.run({ workerId: worker.id, socketPath: worker.socketPath, head, body: null, bufferLimit: config.maxResponseBuffer }, handler);
-    clearTimeout(timer);
-    if (!handler.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
-    supervisor.settle(worker, outcome);
   }
 }
 

@@ -7,8 +7,17 @@ import { BridgeError } from '../errors.js';
 import type { RequestHead } from '../codec/messages.js';
 import { PhpConnection, type ExchangeOutcome, type ResponseHandler } from './connection.js';
 
+/** Closed connections remembered (worker ids are never reused, so only the latest few matter). */
+const CLOSED_KEPT = 64;
+
 export class ConnectionTable {
   readonly #connections = new Map<number, PhpConnection>();
+  /**
+   * Connections that closed under a worker that is leaving (it recycled, crashed or was killed):
+   * a request reserved on it before its fate was settled gets this closed connection, which hands
+   * the request back unrun (RETRY), instead of a new connection to a socket that is gone.
+   */
+  readonly #closed = new Map<number, PhpConnection>();
   readonly #opening = new Map<number, Promise<PhpConnection>>();
   readonly #connectTimeoutMs: number;
 
@@ -18,8 +27,8 @@ export class ConnectionTable {
 
   /** The open connection to worker `workerId`, connecting to `socketPath` if there is none. */
   get(workerId: number, socketPath: string): PhpConnection | Promise<PhpConnection> {
-    const existing = this.#connections.get(workerId);
-    if (existing !== undefined && !existing.closed) return existing;
+    const existing = this.#connections.get(workerId) ?? this.#closed.get(workerId);
+    if (existing !== undefined) return existing;
     const opening = this.#opening.get(workerId);
     if (opening !== undefined) return opening;
 
@@ -28,7 +37,10 @@ export class ConnectionTable {
         this.#opening.delete(workerId);
         this.#connections.set(workerId, conn);
         conn.onClose(() => {
-          if (this.#connections.get(workerId) === conn) this.#connections.delete(workerId);
+          if (this.#connections.get(workerId) !== conn) return;
+          this.#connections.delete(workerId);
+          this.#closed.set(workerId, conn);
+          if (this.#closed.size > CLOSED_KEPT) this.#closed.delete(this.#closed.keys().next().value!);
         });
         return conn;
       },
@@ -64,11 +76,13 @@ export class ConnectionTable {
   forget(workerId: number): void {
     const conn = this.#connections.get(workerId);
     this.#connections.delete(workerId);
+    this.#closed.delete(workerId);
     conn?.close();
   }
 
   closeAll(): void {
     for (const conn of this.#connections.values()) conn.close();
     this.#connections.clear();
+    this.#closed.clear();
   }
 }

@@ -1,6 +1,9 @@
 /**
  * One Unix-socket connection to one PHP worker process. Owned by a single thread; carries one
- * exchange at a time (the main thread's scheduler never gives a busy PHP worker a second request).
+ * exchange at a time, plus at most one request pipelined behind it (src/pool/scheduler.ts): that
+ * one is sent at once and waits on the worker's socket, and PHP reads it when the current one is
+ * over. PHP may hand it back unrun with an ERROR `RETRY` (when it starts streaming), and when the
+ * connection fails before it became current it never ran either: both end it as `retry`.
  *
  * A response reaches its consumer the one way every response takes, buffered or streamed: the
  * `ResponseHandler` events (head, body chunks, end or error), as undici's dispatcher handlers do.
@@ -54,7 +57,10 @@ export interface ResponseHandler {
  * connection failed or the worker broke the protocol; `lost` — our side dropped the connection
  * (a Node bug, or a shutdown): the worker itself is fine.
  */
-export type ExchangeOutcome = { kind: 'done'; stopping: boolean } | { kind: 'broken'; error: BridgeError } | { kind: 'lost'; error: BridgeError };
+export type ExchangeOutcome = { kind: 'done'; stopping: boolean } | { kind: 'broken'; error: BridgeError } | { kind: 'lost'; error: BridgeError } | { kind: 'retry' };
+
+/** A pipelined request the worker never ran (it started streaming, stopped, or died first): send it to another. */
+export const RETRY: ExchangeOutcome = Object.freeze({ kind: 'retry' });
 
 interface RequestExchange {
   kind: 'request';
@@ -76,8 +82,11 @@ interface PingExchange {
 
 type Exchange = RequestExchange | PingExchange;
 
-/** The HELLO protocol number this server speaks (FRAME.md): 2 since request bodies may arrive as files (body_file, form). */
-const PROTOCOL_VERSION = 2;
+/**
+ * The HELLO protocol number this server speaks (FRAME.md): 2 since request bodies may arrive as
+ * files (body_file, form), 3 since a request may be pipelined behind another and handed back (RETRY).
+ */
+const PROTOCOL_VERSION = 3;
 
 export class PhpConnection {
   readonly socketPath: string;
@@ -85,13 +94,10 @@ export class PhpConnection {
   #reader: FrameReader;
   #nextId = 1;
   #exchange: Exchange | null = null;
+  /** The request pipelined behind `#exchange`, already written to the socket. */
+  #next: RequestExchange | null = null;
   #closed: BridgeError | null = null;
   #onClose: (() => void) | null = null;
-  readonly #flow: FlowControl = {
-    pause: () => this.#socket.pause(),
-    resume: () => this.#socket.resume(),
-    cancel: () => this.#cancel(),
-  };
 
   private constructor(socketPath: string, socket: Socket, maxPayload: number) {
     this.socketPath = socketPath;
@@ -171,18 +177,21 @@ export class PhpConnection {
    */
   exchange(head: RequestHead, body: Uint8Array | null, handler: ResponseHandler): Promise<ExchangeOutcome> {
     if (this.#closed) {
-      const error = this.#closed;
-      deliver(() => handler.onError(error));
-      return Promise.resolve({ kind: 'broken', error });
+      // Reserved on a worker whose connection closed meanwhile (it is leaving): never sent, so
+      // it goes to another worker.
+      return Promise.resolve(RETRY);
     }
-    if (this.#exchange) {
+    const current = this.#exchange;
+    if (current !== null && (current.kind !== 'request' || this.#next !== null)) {
       const error = new BridgeError('INTERNAL', 'PHP connection already has an exchange in flight');
       deliver(() => handler.onError(error));
       return Promise.resolve({ kind: 'lost', error });
     }
     const id = this.#takeId();
     return new Promise((settle) => {
-      this.#exchange = { kind: 'request', id, handler, settle, headSeen: false, abandoned: false, cancelled: false };
+      const exchange: RequestExchange = { kind: 'request', id, handler, settle, headSeen: false, abandoned: false, cancelled: false };
+      if (current === null) this.#exchange = exchange;
+      else this.#next = exchange;
       this.#socket.write(encodeRequest(id, head, body));
     });
   }
@@ -208,9 +217,26 @@ export class PhpConnection {
     return id;
   }
 
-  #cancel(): void {
-    const exchange = this.#exchange;
-    if (exchange?.kind !== 'request' || exchange.cancelled || this.#closed) return;
+  /**
+   * Flow control for one exchange. Pausing and resuming act on the socket whatever is current
+   * (a writer resumes once its client drained, which may be after PHP's side of its response is
+   * over: it must never leave the socket paused under the next request); cancelling only ever
+   * reaches this exchange, never the request that came after it on this socket.
+   */
+  #flowOf(exchange: RequestExchange): FlowControl {
+    return { pause: this.#pause, resume: this.#resume, cancel: () => this.#cancel(exchange) };
+  }
+
+  readonly #pause = (): void => {
+    this.#socket.pause();
+  };
+
+  readonly #resume = (): void => {
+    this.#socket.resume();
+  };
+
+  #cancel(exchange: RequestExchange): void {
+    if (this.#exchange !== exchange || exchange.cancelled || this.#closed) return;
     exchange.cancelled = true;
     this.#socket.write(encodeFrame(FrameType.CANCEL, FrameFlags.NONE, exchange.id));
     this.#socket.resume();
@@ -222,6 +248,13 @@ export class PhpConnection {
       throw new FrameError('FRAME_UNEXPECTED', `${frameTypeName(frame.type)} frame arrived while no request was in flight`);
     }
     if (frame.id !== exchange.id) {
+      const next = this.#next;
+      if (next !== null && frame.id === next.id && frame.type === FrameType.ERROR && decodeWorkerError(frame.payload).code === 'RETRY') {
+        // PHP handed the pipelined request back without running it (it is streaming the current one).
+        this.#next = null;
+        next.settle(RETRY);
+        return;
+      }
       throw new FrameError('FRAME_WRONG_REQUEST_ID', `${frameTypeName(frame.type)} frame for request ${frame.id}, but request ${exchange.id} is in flight`);
     }
     const end = (frame.flags & FrameFlags.END) !== 0;
@@ -244,7 +277,7 @@ export class PhpConnection {
         if (exchange.headSeen) break;
         const head = decodeResponseHead(frame.payload);
         exchange.headSeen = true;
-        this.#deliver(exchange, (h) => h.onHead({ status: head.status, headers: head.headers, streamed: head.stream === true && !end }, this.#flow));
+        this.#deliver(exchange, (h) => h.onHead({ status: head.status, headers: head.headers, streamed: head.stream === true && !end }, end ? NO_FLOW : this.#flowOf(exchange)));
         if (end) this.#settle(exchange, stopping, null);
         return;
       }
@@ -271,14 +304,18 @@ export class PhpConnection {
     }
   }
 
-  /** The exchange ended on the PHP side (END, or an ERROR frame). */
+  /** The exchange ended on the PHP side (END, or an ERROR frame); the pipelined one, if any, becomes current. */
   #settle(exchange: RequestExchange, stopping: boolean, error: BridgeError | null): void {
-    this.#exchange = null;
+    // A worker that stops after this response never reads the pipelined request: it stays
+    // `#next`, which #fail below hands back (RETRY).
+    this.#exchange = stopping ? null : this.#next;
+    if (!stopping) this.#next = null;
     if (error === null) this.#deliver(exchange, (h) => h.onEnd());
     else this.#deliver(exchange, (h) => h.onError(error));
     if (exchange.cancelled || exchange.abandoned) this.#socket.resume();
     exchange.settle({ kind: 'done', stopping });
-    // The worker exits after this response (recycling): this connection has no future.
+    // The worker exits after this response (recycling): this connection has no future, and a
+    // request pipelined behind it was never read.
     if (stopping) this.#fail(new BridgeError('WORKER_CRASHED', 'the PHP worker is stopping (recycled)'), 'lost');
   }
 
@@ -287,13 +324,17 @@ export class PhpConnection {
     this.#closed = err;
     this.#socket.destroy();
     const exchange = this.#exchange;
+    const next = this.#next;
     this.#exchange = null;
+    this.#next = null;
     if (exchange?.kind === 'ping') {
       exchange.reject(err);
     } else if (exchange) {
       this.#deliver(exchange, (h) => h.onError(err));
       exchange.settle(kind === 'broken' ? { kind: 'broken', error: err } : { kind: 'lost', error: err });
     }
+    // PHP serves in order: the one behind an unfinished request never started.
+    next?.settle(RETRY);
     this.#onClose?.();
   }
 }

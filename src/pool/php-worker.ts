@@ -50,6 +50,13 @@ export class PhpWorker {
   idleSince = Date.now();
   /** Set when it starts leaving the pool. */
   leaveReason: LeaveReason | null = null;
+  /**
+   * What it has been handed and not yet finished: its current request (or health ping) and, when
+   * pipelined, the one waiting on its socket behind it (at most 2; src/pool/scheduler.ts).
+   */
+  inFlight = 0;
+  /** Its current response streams: nothing is pipelined behind it (a stream may never end). */
+  streaming = false;
   #state: WorkerState = 'booting';
 
   constructor(id: number, socketPath: string) {
@@ -69,6 +76,16 @@ export class PhpWorker {
   /** Can take requests now or once its current one ends. */
   get ready(): boolean {
     return this.#state === 'idle' || this.#state === 'busy';
+  }
+
+  /**
+   * One of the requests it was handed is over: its current one (answered, or given back unused),
+   * or (`current` false) the pipelined one, which it handed back without running it. How many are left.
+   */
+  finishOne(current = true): number {
+    if (this.inFlight > 0) this.inFlight--;
+    if (current) this.streaming = false;
+    return this.inFlight;
   }
 
   canMoveTo(to: WorkerState): boolean {

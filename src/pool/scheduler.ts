@@ -1,11 +1,19 @@
 /**
- * Which PHP worker takes the next request: the idle ones (a stack) and the requests waiting for
- * one (a bounded FIFO). A request first reserves a worker here, then the dispatcher carries it
+ * Which PHP worker takes the next request: the idle ones (a stack), the busy ones that can take
+ * one more behind their current request (pipelining one deep), and the requests waiting for a
+ * worker (a bounded FIFO). A request first reserves a worker here, then the dispatcher carries it
  * over a connection. Keeping the choice in one place means no thread can queue behind a busy
  * worker while another worker sits idle, and the wait queue has one bound for the whole server.
  *
- * The scheduler moves workers between `idle` and `busy` and nothing else: whether a worker
- * joins, stays or leaves is the supervisor's decision (src/supervisor/supervisor.ts).
+ * Pipelining: when no worker is idle, a request is sent at once to a busy worker that serves
+ * exactly one request whose response is not streamed, so the worker finds it waiting on its
+ * socket when it is done and never sleeps in between (docs/PERFORMANCE.md measures what that
+ * buys). A worker that starts streaming hands such a request back without running it (a RETRY
+ * error, src/codec/FRAME.md); so does one that dies or stops first: the caller then reserves a
+ * worker again, ahead of the queue.
+ *
+ * The scheduler moves workers between `idle` and `busy` and counts their requests in flight;
+ * whether a worker joins, stays or leaves is the supervisor's decision (src/supervisor/supervisor.ts).
  */
 import { EventEmitter } from 'node:events';
 import { BridgeError } from '../errors.js';
@@ -25,23 +33,43 @@ export interface QueuedAcquire {
 }
 
 export interface SchedulerEvents {
-  /** A request had to wait: the supervisor may start another worker. */
+  /** A request had to wait, in the queue or pipelined behind another: the supervisor may start another worker. */
   pressure: [waiting: number];
+}
+
+export interface SchedulerOptions {
+  /** Most requests waiting for a worker (MAX_QUEUE). */
+  maxQueue: number;
+  /** Send a request behind a busy worker's current one instead of queueing it (PIPELINE). */
+  pipeline: boolean;
 }
 
 export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   readonly #maxQueue: number;
+  readonly #pipeline: boolean;
   /** LIFO: the most recently used worker has the warmest caches. */
   readonly #idle: PhpWorker[] = [];
+  /**
+   * Busy workers serving exactly one request, not streamed: where a request may be pipelined.
+   * In the order their current request began (the oldest is likely the first done). Entries that
+   * stopped qualifying (draining, streaming, pipelined) are dropped when met.
+   */
+  readonly #serving = new Set<PhpWorker>();
   /** FIFO of requests waiting for a worker; bounded by MAX_QUEUE. */
   #waiters: Waiter[] = [];
   #waitersHead = 0;
   #waiting = 0;
   #closed: BridgeError | null = null;
 
-  constructor(maxQueue: number) {
+  constructor(options: SchedulerOptions) {
     super();
-    this.#maxQueue = maxQueue;
+    this.#maxQueue = options.maxQueue;
+    this.#pipeline = options.pipeline;
+  }
+
+  /** Requests may be pipelined behind a busy worker's current one. */
+  get pipelines(): boolean {
+    return this.#pipeline;
   }
 
   get waiting(): number {
@@ -52,46 +80,84 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     return this.#idle.length;
   }
 
-  /** The worker is free (it just booted, or its request ended): the oldest waiter gets it, else it idles. */
+  /** A worker with nothing in flight (it just booted, or finished): the oldest waiter gets it, else it idles. */
   offer(worker: PhpWorker): void {
     if (worker.state === 'booting') worker.moveTo('idle');
-    while (this.#waitersHead < this.#waiters.length) {
-      const waiter = this.#waiters[this.#waitersHead]!;
-      this.#waiters[this.#waitersHead] = undefined as never;
-      this.#waitersHead++;
-      if (this.#waitersHead > 1024 && this.#waitersHead * 2 > this.#waiters.length) {
-        this.#waiters = this.#waiters.slice(this.#waitersHead);
-        this.#waitersHead = 0;
-      }
-      if (waiter.cancelled) continue;
-      this.#waiting--;
+    const waiter = this.#nextWaiter();
+    if (waiter !== null) {
       if (worker.state === 'idle') worker.moveTo('busy');
+      worker.inFlight = 1;
+      this.#serving.delete(worker);
+      this.#serving.add(worker);
       waiter.resolve(worker);
       return;
     }
     if (worker.state === 'busy') worker.moveTo('idle');
+    this.#serving.delete(worker);
     this.#idle.push(worker);
   }
 
   /**
-   * Reserves an idle worker. Returns it at once when one is idle, otherwise a promise that
-   * resolves in arrival order, or rejects at once with QUEUE_FULL when MAX_QUEUE are waiting.
+   * One request of a busy worker is over: its current one (`current`), or the pipelined one,
+   * handed back unrun. With nothing left it is offered; with its pipelined request now current,
+   * it may take another one behind it.
    */
-  acquire(): PhpWorker | QueuedAcquire {
+  release(worker: PhpWorker, current = true): void {
+    const left = worker.finishOne(current);
+    // A worker hands a pipelined request back only when it streams or its connection died: it
+    // takes nothing new until its current request is over (and then its fate is decided).
+    if (worker.state !== 'busy' || !current) return;
+    if (left === 0) {
+      this.offer(worker);
+      return;
+    }
+    if (!this.#pipeline || worker.streaming || worker.inFlight !== 1) return;
+    const waiter = this.#nextWaiter();
+    if (waiter !== null) {
+      worker.inFlight = 2;
+      waiter.resolve(worker);
+      return;
+    }
+    this.#serving.delete(worker);
+    this.#serving.add(worker);
+  }
+
+  /** Its current response streams: nothing more is pipelined behind it until it ends. */
+  streaming(worker: PhpWorker): void {
+    worker.streaming = true;
+    this.#serving.delete(worker);
+  }
+
+  /**
+   * Reserves a worker: an idle one, else (pipelining) a busy one with room behind its current
+   * request, else a place in the queue that resolves in arrival order, or rejects at once with
+   * QUEUE_FULL when MAX_QUEUE are waiting. `urgent` (a request handed back unrun) goes ahead of the queue.
+   */
+  acquire(urgent = false): PhpWorker | QueuedAcquire {
     if (this.#closed) return rejected(this.#closed);
     const worker = this.#idle.pop();
     if (worker !== undefined) {
       worker.moveTo('busy');
+      worker.inFlight = 1;
+      this.#serving.add(worker);
       return worker;
     }
-    if (this.#waiting >= this.#maxQueue) {
+    const behind = this.#pipeline ? this.#pipelineTarget() : null;
+    if (behind !== null) {
+      behind.inFlight = 2;
+      this.emit('pressure', this.#waiting);
+      return behind;
+    }
+    if (this.#waiting >= this.#maxQueue && !urgent) {
       return rejected(new BridgeError('QUEUE_FULL', `all PHP workers are busy and ${this.#waiting} requests are already waiting (MAX_QUEUE=${this.#maxQueue})`));
     }
     let waiter!: Waiter;
     const promise = new Promise<PhpWorker>((resolve, reject) => {
       waiter = { resolve, reject, cancelled: false };
     });
-    this.#waiters.push(waiter);
+    if (urgent && this.#waitersHead > 0) this.#waiters[--this.#waitersHead] = waiter;
+    else if (urgent) this.#waiters.unshift(waiter);
+    else this.#waiters.push(waiter);
     this.#waiting++;
     this.emit('pressure', this.#waiting);
     return {
@@ -110,6 +176,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     if (index === -1) return false;
     this.#idle.splice(index, 1);
     worker.moveTo('busy');
+    worker.inFlight = 1;
     return true;
   }
 
@@ -117,6 +184,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   forget(worker: PhpWorker): void {
     const index = this.#idle.indexOf(worker);
     if (index !== -1) this.#idle.splice(index, 1);
+    this.#serving.delete(worker);
   }
 
   /** Rejects every waiter (shutdown). */
@@ -131,6 +199,32 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   close(err: BridgeError): void {
     this.#closed = err;
     this.rejectWaiters(err);
+  }
+
+  /** The oldest waiter still waiting, taken off the queue; null when none waits. */
+  #nextWaiter(): Waiter | null {
+    while (this.#waitersHead < this.#waiters.length) {
+      const waiter = this.#waiters[this.#waitersHead]!;
+      this.#waiters[this.#waitersHead] = undefined as never;
+      this.#waitersHead++;
+      if (this.#waitersHead > 1024 && this.#waitersHead * 2 > this.#waiters.length) {
+        this.#waiters = this.#waiters.slice(this.#waitersHead);
+        this.#waitersHead = 0;
+      }
+      if (waiter.cancelled) continue;
+      this.#waiting--;
+      return waiter;
+    }
+    return null;
+  }
+
+  /** The busy worker whose current request began first and that can take one behind it. */
+  #pipelineTarget(): PhpWorker | null {
+    for (const worker of this.#serving) {
+      this.#serving.delete(worker);
+      if (worker.state === 'busy' && worker.inFlight === 1 && !worker.streaming) return worker;
+    }
+    return null;
   }
 }
 

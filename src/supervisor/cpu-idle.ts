@@ -10,20 +10,39 @@ import { cpus } from 'node:os';
 
 /** Shorter windows are too noisy to mean anything. */
 const MIN_WINDOW_MS = 250;
+/**
+ * A window older than this says how the CPU was before the load came (a server idle for an
+ * hour reads as idle): it is restarted instead, and the CPU counts as busy until it is measured.
+ */
+const MAX_WINDOW_MS = 2_000;
 
 export class CpuIdleMeter {
   #last = totals();
   #lastAt = Date.now();
-  #share = 1;
+  #share = 0;
+  /** The latest window's own reading. */
+  #latest = 0;
 
-  /** Idle share of all cores (0..1) since the previous window. */
+  /**
+   * Idle share of all cores (0..1) over the last two windows: the lower of the two, so that
+   * the first window of a load, which still holds some of the quiet before it, does not count
+   * as room on its own.
+   */
   idleShare(): number {
     const now = Date.now();
     if (now - this.#lastAt < MIN_WINDOW_MS) return this.#share;
     const current = totals();
+    if (now - this.#lastAt > MAX_WINDOW_MS) {
+      this.#last = current;
+      this.#lastAt = now;
+      this.#share = this.#latest = 0;
+      return 0;
+    }
     const busy = current.busy - this.#last.busy;
     const idle = current.idle - this.#last.idle;
-    this.#share = busy + idle > 0 ? idle / (busy + idle) : 1;
+    const latest = busy + idle > 0 ? idle / (busy + idle) : 1;
+    this.#share = Math.min(latest, this.#latest);
+    this.#latest = latest;
     this.#last = current;
     this.#lastAt = now;
     return this.#share;

@@ -107,6 +107,12 @@ export class Supervisor {
    */
   settle(worker: PhpWorker, outcome: ExchangeOutcome): void {
     if (worker.state !== 'busy' && worker.state !== 'draining') return; // already killed or gone
+    if (outcome.kind === 'retry') {
+      // The worker handed back the request pipelined behind its current one, unrun: its caller
+      // reserves another worker; this one carries on with its current request.
+      this.giveBack(worker, false);
+      return;
+    }
     worker.served++;
     if (outcome.kind === 'broken') {
       this.kill(worker, 'broken', outcome.error.message);
@@ -123,10 +129,17 @@ export class Supervisor {
     this.giveBack(worker);
   }
 
-  /** A worker reserved for a request that no longer needs it (or whose request is over). */
-  giveBack(worker: PhpWorker): void {
-    if (worker.state === 'draining') this.#stopProcess(worker, 'SIGTERM');
-    else if (worker.state === 'busy') this.#scheduler.offer(worker);
+  /**
+   * One request reserved on a worker is over, or no longer needs it (`current` false: the one
+   * pipelined behind its current request, handed back unrun). A draining worker is stopped once
+   * nothing is left in flight on it.
+   */
+  giveBack(worker: PhpWorker, current = true): void {
+    if (worker.state === 'draining') {
+      if (worker.finishOne(current) === 0) this.#stopProcess(worker, 'SIGTERM');
+    } else if (worker.state === 'busy') {
+      this.#scheduler.release(worker, current);
+    }
   }
 
   /** Kills a worker at once (its request overran REQUEST_TIMEOUT, or it broke the protocol). */
@@ -336,7 +349,7 @@ export class Supervisor {
     let started = 0;
     while (started < limit && this.#bootingCount() < MAX_CONCURRENT_BOOTS) {
       const live = this.liveCount;
-      const wanted = live < this.#config.poolMin || (this.#scheduler.waiting > this.#bootingCount() && live < this.#config.poolMax && this.#growthHelps(live));
+      const wanted = live < this.#config.poolMin || (this.#waitingCount() > this.#bootingCount() && live < this.#config.poolMax && this.#growthHelps(live));
       if (!wanted) return;
       if (this.#spawn() === null) return;
       started++;
@@ -344,17 +357,26 @@ export class Supervisor {
   }
 
   /**
-   * Up to twice the core count a worker more always helps; past that only when the CPU has room
-   * (POOL_GROW_IDLE_CPU): then the busy workers are waiting on I/O, not on the cores.
+   * Up to the core count a worker more always helps; past that only when the CPU has room
+   * (POOL_GROW_IDLE_CPU): then the busy workers are waiting on I/O, not on the cores. Without
+   * pipelining a worker sleeps between requests, so up to twice the core count always helps.
    */
   #growthHelps(live: number): boolean {
     const threshold = this.#config.poolGrowIdleCpu;
-    if (threshold === 0 || live < 2 * availableParallelism()) return true;
+    const always = (this.#scheduler.pipelines ? 1 : 2) * availableParallelism();
+    if (threshold === 0 || live < always) return true;
     return this.#cpuIdle.idleShare() >= threshold;
   }
 
   #grow(): void {
     if (this.#bootFailures === 0) this.#startUpTo(Infinity);
+  }
+
+  /** Requests waiting for a worker: in the queue, or pipelined behind another request. */
+  #waitingCount(): number {
+    let n = this.#scheduler.waiting;
+    for (const worker of this.#workers.values()) if (worker.inFlight > 1) n += worker.inFlight - 1;
+    return n;
   }
 
   #bootingCount(): number {

@@ -152,27 +152,98 @@ final class Connection
     }
 
     /**
-     * True when Node has sent CANCEL for request $id. Does not block: it only reads when a frame
-     * is already waiting. Any other frame in the middle of a response is a protocol violation.
+     * Reads what Node sent while request $id is being answered, without blocking: true when it
+     * is CANCEL for $id (the client left). A request Node pipelined behind $id is handed back
+     * unrun (ERROR "RETRY"): $id streams and may never end, so the next one goes to another worker.
+     * Any other frame in the middle of a response is a protocol violation.
      *
      * @throws ConnectionClosed|FrameException
      */
-    public function cancelRequested(int $id): bool
+    public function pollDuringResponse(int $id): bool
+    {
+        $cancelled = false;
+        while ($this->readable()) {
+            $frame = $this->readFrame();
+            if ($frame === null) {
+                throw new ConnectionClosed('Node closed the connection during a streamed response');
+            }
+            [$type, $flags, $frameId] = $frame;
+            if ($type === FrameCodec::CANCEL && $frameId === $id) {
+                $cancelled = true;
+            } elseif ($type === FrameCodec::REQUEST_HEAD && $frameId !== $id) {
+                $this->handBack($frameId, $flags);
+            } else {
+                throw new FrameException('FRAME_UNEXPECTED', sprintf('frame type %d for request %d arrived during streamed response %d', $type, $frameId, $id));
+            }
+        }
+
+        return $cancelled;
+    }
+
+    /** True when a frame (or EOF) is waiting: a poll that never blocks. */
+    private function readable(): bool
     {
         $read = [$this->stream];
         $write = $except = null;
-        if (@stream_select($read, $write, $except, 0) !== 1) {
-            return false;
+
+        return @stream_select($read, $write, $except, 0) === 1;
+    }
+
+    /** Reads the rest of pipelined request $id (its body frames) and answers it ERROR "RETRY" without running it. */
+    private function handBack(int $id, int $headFlags): void
+    {
+        $flags = $headFlags;
+        while (($flags & FrameCodec::FLAG_END) === 0) {
+            $frame = $this->readFrame();
+            if ($frame === null) {
+                throw new ConnectionClosed("peer closed the connection inside the body of request {$id}");
+            }
+            [$type, $flags, $frameId] = $frame;
+            if ($type !== FrameCodec::REQUEST_BODY || $frameId !== $id) {
+                throw new FrameException('FRAME_UNEXPECTED', FrameCodec::typeName($type)." frame for request {$frameId} while reading the body of request {$id}");
+            }
         }
-        $frame = $this->readFrame();
-        if ($frame === null) {
-            throw new ConnectionClosed('Node closed the connection during a streamed response');
+        $this->writeFrames(FrameCodec::encode(
+            FrameCodec::ERROR,
+            FrameCodec::FLAG_END,
+            $id,
+            '{"code":"RETRY","message":"pipelined behind a streamed response; not run"}'
+        ));
+    }
+
+    /**
+     * Half-closes: Node reads everything written so far, then sees the end of the stream.
+     * Writes it made meanwhile (a request pipelined behind the last response) still land
+     * instead of failing with EPIPE, which Node would take for a crash.
+     */
+    public function shutdownWrites(): void
+    {
+        if (\is_resource($this->stream)) {
+            @stream_socket_shutdown($this->stream, STREAM_SHUT_WR);
         }
-        [$type, , $frameId] = $frame;
-        if ($type === FrameCodec::CANCEL && $frameId === $id) {
-            return true;
+    }
+
+    /**
+     * After shutdownWrites(): reads and drops what Node still sends until it closes its side
+     * (it does as soon as it has read ours), or until $deadline (microtime). A request read here
+     * is never run: Node sends it to another worker when the connection closes.
+     */
+    public function drainUntilClosed(float $deadline): void
+    {
+        while (\is_resource($this->stream) && !feof($this->stream)) {
+            $wait = $deadline - microtime(true);
+            if ($wait <= 0) {
+                return;
+            }
+            $read = [$this->stream];
+            $write = $except = null;
+            if (@stream_select($read, $write, $except, (int) $wait, (int) (($wait - (int) $wait) * 1e6)) === 1) {
+                $data = @fread($this->stream, 65536);
+                if ($data === false) {
+                    return;
+                }
+            }
         }
-        throw new FrameException('FRAME_UNEXPECTED', sprintf('frame type %d for request %d arrived during streamed response %d', $type, $frameId, $id));
     }
 
     public function close(): void

@@ -32,7 +32,7 @@ final class StreamSink implements ResponseSink
             throw new StreamCancelled('the client went away');
         }
         try {
-            if ($this->connection->cancelRequested($this->id)) {
+            if ($this->connection->pollDuringResponse($this->id)) {
                 $this->cancelled = true;
 
                 throw new StreamCancelled('the client went away');

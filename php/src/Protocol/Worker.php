@@ -9,8 +9,10 @@ use LaravelRust\Bridge\Support\StderrLog;
 
 /**
  * The worker loop: accepts any number of connections on its socket (one per Node thread),
- * multiplexes them with stream_select() and serves one request at a time (Node never sends a
- * worker a second request before the first response's END). The parts it composes:
+ * multiplexes them with stream_select() and serves one request at a time, in order: Node may send
+ * one request behind the one in progress (pipelining), which is then read as soon as the first is
+ * over, with no sleep in between; one that waits behind a streamed response is handed back
+ * (Connection::pollDuringResponse). The parts it composes:
  *
  *   WorkerEnvironment  BRIDGE_* settings, read and validated once
  *   ReadinessChannel   the "ready" line on fd 3
@@ -30,6 +32,9 @@ final class Worker
 {
     /** Select timeout: how often an idle worker checks its parent and its stop flag. */
     private const POLL_SECONDS = 1;
+
+    /** How long a stopping worker waits for Node to close its connections (it does at once). */
+    private const CLOSE_GRACE_SECONDS = 1.0;
 
     private SocketListener $listener;
     private RecyclePolicy $recycle;
@@ -95,7 +100,7 @@ final class Worker
             FrameCodec::HELLO,
             0,
             0,
-            json_encode(['protocol' => 2, 'pid' => getmypid(), 'app' => $this->env->app], JSON_UNESCAPED_SLASHES)
+            json_encode(['protocol' => 3, 'pid' => getmypid(), 'app' => $this->env->app], JSON_UNESCAPED_SLASHES)
         );
 
         try {
@@ -317,7 +322,14 @@ final class Worker
         }
         $this->cleanedUp = true;
         $this->exitGuard?->disarm();
+        // Node may have pipelined a request behind the last response: let it read that response
+        // and close first, so that it sends the request elsewhere instead of seeing a broken pipe.
         foreach ($this->connections as $connection) {
+            $connection->shutdownWrites();
+        }
+        $deadline = microtime(true) + self::CLOSE_GRACE_SECONDS;
+        foreach ($this->connections as $connection) {
+            $connection->drainUntilClosed($deadline);
             $connection->close();
         }
         $this->connections = [];

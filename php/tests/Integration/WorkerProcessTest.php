@@ -71,7 +71,7 @@ final class WorkerProcessTest extends TestCase
         self::assertSame(['ready' => true, 'pid' => $worker->pid(), 'socket' => $worker->socket], $ready);
         self::assertSame(0600, fileperms($worker->socket) & 0777);
         $a = $worker->connect($hello);
-        self::assertSame(['protocol' => 2, 'pid' => $worker->pid(), 'app' => 'plain'], $hello);
+        self::assertSame(['protocol' => 3, 'pid' => $worker->pid(), 'app' => 'plain'], $hello);
         $b = $worker->connect();
         $body = random_bytes(2 * 1048576 + 123);
         $echo = self::json(WorkerProcess::request($a, 1, ['method' => 'POST', 'uri' => '/upload?x=1'], $body));
