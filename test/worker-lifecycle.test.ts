@@ -39,7 +39,7 @@ function start(env: Record<string, string> = {}): { supervisor: Supervisor; sche
       ...env,
     },
   });
-  const scheduler = new WorkerScheduler(16);
+  const scheduler = new WorkerScheduler({ maxQueue: 16, pipeline: false });
   const supervisor = new Supervisor(config, scheduler, pino({ level: 'silent' }));
   running.push(supervisor);
   return { supervisor, scheduler };

@@ -85,4 +85,74 @@ describe('PhpConnection (fake PHP worker)', () => {
     expect(r.errors.map((e) => e.code)).toEqual(['FRAME_WRONG_REQUEST_ID']);
     expect(conn.closed).toBe(true);
   });
+
+  describe('a request pipelined behind another', () => {
+    it('is written at once and answered after the first, in order', async () => {
+      const conn = await PhpConnection.open(socketPath, 2000);
+      const first = collect();
+      const second = collect();
+      const order: string[] = [];
+      const a = conn.exchange(head('/slow?ms=150'), null, first).then((o) => (order.push('first'), o));
+      const b = conn.exchange(head('/ok'), null, second).then((o) => (order.push('second'), o));
+      expect(await a).toEqual({ kind: 'done', stopping: false });
+      expect(await b).toEqual({ kind: 'done', stopping: false });
+      expect(order).toEqual(['first', 'second']);
+      expect(first.body).toMatch(/^fake ok/);
+      expect(second.body).toMatch(/^fake ok/);
+      // One deep: a third request while two are in flight is our bug, never sent.
+      const c = conn.exchange(head('/slow'), null, collect());
+      const d = conn.exchange(head('/ok'), null, collect());
+      const refused = collect();
+      expect(await conn.exchange(head('/ok'), null, refused)).toMatchObject({ kind: 'lost' });
+      expect(refused.errors.map((e) => e.code)).toEqual(['INTERNAL']);
+      await Promise.all([c, d]);
+      conn.close();
+    });
+
+    it('is handed back unrun (retry) when the worker streams the one before it; the stream is untouched', async () => {
+      const conn = await PhpConnection.open(socketPath, 2000);
+      const stream = collect();
+      const behind = collect();
+      const streamed = conn.exchange(head('/stream?chunks=3'), null, stream);
+      const retried = await conn.exchange(head('/ok'), null, behind);
+      expect(retried).toEqual({ kind: 'retry' });
+      expect(behind.body).toBe('');
+      expect(behind.errors).toEqual([]);
+      expect(await streamed).toEqual({ kind: 'done', stopping: false });
+      expect(stream.body).toBe('piece 1\npiece 2\npiece 3\n');
+      conn.close();
+    });
+
+    it('is handed back when the connection closes under the one before it; only that one fails', async () => {
+      const conn = await PhpConnection.open(socketPath, 2000);
+      const broken = collect();
+      const behind = collect();
+      const first = conn.exchange(head('/truncated'), null, broken);
+      const second = conn.exchange(head('/ok'), null, behind);
+      expect((await first).kind).toBe('broken');
+      expect(await second).toEqual({ kind: 'retry' });
+      expect(broken.errors).toHaveLength(1);
+      expect(behind.errors).toEqual([]);
+      // Reserved on this worker after its connection closed: never sent, so handed back too.
+      expect(await conn.exchange(head('/ok'), null, collect())).toEqual({ kind: 'retry' });
+    });
+  });
+});
+
+describe('PhpConnection: a worker that stops after its response', () => {
+  it('answers the current request and hands the pipelined one back', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lfd-conn-stop-')), 'w.sock');
+    const child = spawn(process.execPath, [FAKE], { env: { ...process.env, BRIDGE_SOCKET: path }, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    await new Promise<void>((resolve) => child.stdio[3]!.once('data', () => resolve()));
+    const conn = await PhpConnection.open(path, 2000);
+    const last = collect();
+    const behind = collect();
+    const first = conn.exchange(head('/stop'), null, last);
+    const second = conn.exchange(head('/ok'), null, behind);
+    expect(await first).toEqual({ kind: 'done', stopping: true });
+    expect(last.ended).toBe(true);
+    expect(await second).toEqual({ kind: 'retry' });
+    expect(behind.errors).toEqual([]);
+    child.kill('SIGKILL');
+  });
 });

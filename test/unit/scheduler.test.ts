@@ -15,7 +15,7 @@ const now = (value: PhpWorker | QueuedAcquire): PhpWorker => {
 
 describe('WorkerScheduler', () => {
   it('hands out idle workers at once, most recently used first, and marks them busy', () => {
-    const s = new WorkerScheduler(10);
+    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
     s.offer(worker(1));
     s.offer(worker(2));
     const first = now(s.acquire());
@@ -27,7 +27,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('queues requests in arrival order when all workers are busy; a freed worker goes to the oldest, staying busy', async () => {
-    const s = new WorkerScheduler(10);
+    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
     const w = worker(1);
     s.offer(w);
     const busy = now(s.acquire());
@@ -43,7 +43,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('rejects with QUEUE_FULL at once when MAX_QUEUE requests already wait', async () => {
-    const s = new WorkerScheduler(1);
+    const s = new WorkerScheduler({ maxQueue: 1, pipeline: false });
     s.offer(worker(1));
     s.acquire();
     queued(s.acquire());
@@ -51,7 +51,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('a cancelled wait frees its queue room and never receives a worker', async () => {
-    const s = new WorkerScheduler(1);
+    const s = new WorkerScheduler({ maxQueue: 1, pipeline: false });
     const w = worker(1);
     s.offer(w);
     const busy = now(s.acquire());
@@ -68,7 +68,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('asks for more workers when a request has to wait', () => {
-    const s = new WorkerScheduler(10);
+    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
     const pressure: number[] = [];
     s.on('pressure', (n) => pressure.push(n));
     s.acquire();
@@ -77,7 +77,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('take() reserves one specific idle worker; forget() stops offering a worker', () => {
-    const s = new WorkerScheduler(10);
+    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
     const a = worker(1);
     const b = worker(2);
     s.offer(a);
@@ -91,10 +91,102 @@ describe('WorkerScheduler', () => {
   });
 
   it('rejects every waiter on close', async () => {
-    const s = new WorkerScheduler(10);
+    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
     const a = queued(s.acquire());
     s.close(new BridgeError('SHUTTING_DOWN', 'bye'));
     await expect(a.promise).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
     await expect(queued(s.acquire()).promise).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+  });
+
+  describe('pipelining one deep', () => {
+    const pipelining = (maxQueue = 10): WorkerScheduler => new WorkerScheduler({ maxQueue, pipeline: true });
+
+    it('with no idle worker, sends the request behind the busy worker whose request began first, and asks for more workers', () => {
+      const s = pipelining();
+      const pressure: number[] = [];
+      s.on('pressure', (n) => pressure.push(n));
+      s.offer(worker(1));
+      s.offer(worker(2));
+      const first = now(s.acquire());
+      const second = now(s.acquire());
+      expect(first.inFlight).toBe(1);
+      const behind = now(s.acquire());
+      expect(behind).toBe(first);
+      expect(first.inFlight).toBe(2);
+      expect(now(s.acquire())).toBe(second);
+      expect(second.inFlight).toBe(2);
+      // One deep only: the next one waits in the queue.
+      queued(s.acquire());
+      expect(s.waiting).toBe(1);
+      expect(pressure).toEqual([0, 0, 1]);
+    });
+
+    it('never pipelines behind a streamed response, a draining worker or one answering a health ping', () => {
+      const s = pipelining();
+      const [a, b, c] = [worker(1), worker(2), worker(3)];
+      s.offer(a);
+      s.offer(b);
+      s.offer(c);
+      expect(s.take(c)).toBe(true);
+      now(s.acquire()); // b
+      now(s.acquire()); // a
+      s.streaming(b);
+      a.moveTo('draining');
+      queued(s.acquire());
+      expect(s.waiting).toBe(1);
+      expect(a.inFlight).toBe(1);
+      expect(b.inFlight).toBe(1);
+      expect(c.inFlight).toBe(1);
+    });
+
+    it('when the current request ends, the pipelined one is current and the next waiter goes behind it', async () => {
+      const s = pipelining();
+      const w = worker(1);
+      s.offer(w);
+      now(s.acquire());
+      now(s.acquire());
+      const waiting = queued(s.acquire());
+      s.release(w);
+      expect(await waiting.promise).toBe(w);
+      expect(w.inFlight).toBe(2);
+      s.release(w);
+      s.release(w);
+      expect(w.inFlight).toBe(0);
+      expect(w.state).toBe('idle');
+    });
+
+    it('a request handed back (RETRY) leaves the worker with its current request and takes nothing new; it goes ahead of the queue', async () => {
+      const s = pipelining();
+      const w = worker(1);
+      s.offer(w);
+      now(s.acquire());
+      now(s.acquire());
+      s.streaming(w);
+      const older = queued(s.acquire());
+      s.release(w, false);
+      expect(w.inFlight).toBe(1);
+      expect(w.streaming).toBe(true);
+      const retried = queued(s.acquire(true));
+      expect(s.waiting).toBe(2);
+      // The stream ends: the retried request gets the worker before the one that waited longer.
+      s.release(w);
+      expect(await retried.promise).toBe(w);
+      expect(w.streaming).toBe(false);
+      s.release(w);
+      expect(await older.promise).toBe(w);
+    });
+
+    it('a retried request is queued even when MAX_QUEUE is reached', async () => {
+      const s = pipelining(1);
+      const w = worker(1);
+      s.offer(w);
+      now(s.acquire());
+      now(s.acquire());
+      queued(s.acquire());
+      await expect(queued(s.acquire()).promise).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      const retried = queued(s.acquire(true));
+      expect(s.waiting).toBe(2);
+      retried.cancel();
+    });
   });
 });
