@@ -207,4 +207,41 @@ final class ResponseWriterTest extends TestCase
         self::assertSame([[FrameCodec::RESPONSE_HEAD, 0, 70], [FrameCodec::RESPONSE_BODY, self::STOP, 0]], self::shape($frames));
         self::assertMatchesRegularExpression('/^\[php-worker \d+\] \[info\] streamed response to request 9 cancelled by the client after 0 bytes\n/', $this->workerLog());
     }
+
+    public function testARequestPipelinedBehindAStreamIsHandedBackUnrunBeforeTheHead(): void
+    {
+        $pipelined = FrameCodec::encode(FrameCodec::REQUEST_HEAD, 0, 10, '{"method":"POST","uri":"/next","headers":[]}')
+            .FrameCodec::encode(FrameCodec::REQUEST_BODY, self::END, 10, 'a body that is read and dropped');
+        $frames = $this->sendStream(static function (ResponseSink $sink): void {
+            $sink->write('chunk');
+        }, $pipelined);
+        self::assertSame([FrameCodec::ERROR, FrameCodec::RESPONSE_HEAD, FrameCodec::RESPONSE_BODY, FrameCodec::RESPONSE_BODY], array_column($frames, 'type'));
+        self::assertSame(10, $frames[0]['id']);
+        self::assertSame(self::END, $frames[0]['flags']);
+        self::assertSame('RETRY', json_decode($frames[0]['payload'], true)['code']);
+        self::assertSame([9, 9, 9], array_column(\array_slice($frames, 1), 'id'));
+        self::assertSame('chunk', $frames[2]['payload']);
+    }
+
+    public function testARequestPipelinedWhileAStreamRunsIsHandedBackAtTheNextWrite(): void
+    {
+        [$connection, $peer] = Wire::socketPair();
+        $producer = static function (ResponseSink $sink) use ($peer): void {
+            $sink->write('first');
+            // Node pipelines a request after the stream began (it had not yet read the head).
+            fwrite($peer, FrameCodec::encode(FrameCodec::REQUEST_HEAD, self::END, 10, '{"method":"GET","uri":"/next","headers":[]}'));
+            $sink->write('second');
+        };
+        $this->writer->send($connection, 9, new Response(200, [], '', $producer), static fn () => self::END);
+        $frames = Wire::framesFromPeer($peer);
+        self::assertSame([
+            [FrameCodec::RESPONSE_HEAD, 9],
+            [FrameCodec::RESPONSE_BODY, 9],
+            [FrameCodec::ERROR, 10],
+            [FrameCodec::RESPONSE_BODY, 9],
+            [FrameCodec::RESPONSE_BODY, 9],
+        ], array_map(static fn (array $f) => [$f['type'], $f['id']], $frames));
+        self::assertSame('RETRY', json_decode($frames[2]['payload'], true)['code']);
+        self::assertSame('second', $frames[3]['payload']);
+    }
 }
