@@ -54,10 +54,11 @@ export interface Config {
   /** 0 = PHP sockets on the main thread (no thread hop). */
   readonly workerThreads: number;
   /**
-   * When no PHP worker is idle, send a request behind a busy worker's current one instead of
-   * queueing it (one deep; main-thread sockets only, i.e. WORKER_THREADS=0).
+   * When no PHP worker is idle and the CPU is full, send a request behind a busy worker's
+   * current one if that began less than this long ago, instead of queueing it (one deep;
+   * main-thread sockets only, i.e. WORKER_THREADS=0). 0 = never.
    */
-  readonly pipeline: boolean;
+  readonly pipelineWindowMs: number;
   readonly requestTimeoutMs: number;
   /** Most time a client may take to send its whole body (slow-client protection), like nginx's client_body_timeout. */
   readonly clientTimeoutMs: number;
@@ -250,7 +251,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     poolIdleTimeoutMs: seconds('POOL_IDLE_TIMEOUT', 60, 1, 86_400),
     poolGrowIdleCpu: intIn('POOL_GROW_IDLE_CPU', 15, 0, 100, ' (percent of the CPU)') / 100,
     workerThreads: intIn('WORKER_THREADS', defaultWorkerThreads(), 0, 64),
-    pipeline: read('PIPELINE', () => env.get('PIPELINE').default('true').asBoolStrict()),
+    pipelineWindowMs: intIn('PIPELINE_WINDOW_MS', 10, 0, 60_000, ' (milliseconds, 0 = no pipelining)'),
     requestTimeoutMs: seconds('REQUEST_TIMEOUT', 60, 0.01, 86_400),
     clientTimeoutMs: seconds('CLIENT_TIMEOUT', 30, 0.01, 86_400),
     maxBodySize: read('MAX_BODY_SIZE', () => parseSize('MAX_BODY_SIZE', source['MAX_BODY_SIZE'] ?? '10m')),

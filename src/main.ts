@@ -54,8 +54,13 @@ async function run(config: Config, log: Logger): Promise<void> {
   mkdirSync(dirname(config.socketPath), { recursive: true });
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   // Pipelining needs the request's body on the main thread to send it again when a worker hands
-  // it back, which a thread hop (the body transferred away) does not keep.
-  const scheduler = new WorkerScheduler({ maxQueue: config.maxQueue, pipeline: config.pipeline && config.workerThreads === 0 });
+  // it back, which a thread hop (the body transferred away) does not keep. It is worth it only
+  // while the CPU is full (the supervisor's reading, the one that stops the pool's growth).
+  const scheduler: WorkerScheduler = new WorkerScheduler({
+    maxQueue: config.maxQueue,
+    pipelineWindowMs: config.workerThreads === 0 ? config.pipelineWindowMs : 0,
+    pipelineWhen: (): boolean => supervisor.cpuFull(),
+  });
   const supervisor = new Supervisor(config, scheduler, log);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });
   const cache = config.cacheMaxBytes > 0 ? new MicroCache(config.cacheMaxBytes, config.cacheMaxEntrySize) : null;

@@ -39,7 +39,7 @@ function start(env: Record<string, string> = {}): { supervisor: Supervisor; sche
       ...env,
     },
   });
-  const scheduler = new WorkerScheduler({ maxQueue: 16, pipeline: false });
+  const scheduler = new WorkerScheduler({ maxQueue: 16, pipelineWindowMs: 0 });
   const supervisor = new Supervisor(config, scheduler, pino({ level: 'silent' }));
   running.push(supervisor);
   return { supervisor, scheduler };

@@ -57,6 +57,8 @@ export class PhpWorker {
   inFlight = 0;
   /** Its current response streams: nothing is pipelined behind it (a stream may never end). */
   streaming = false;
+  /** When its current request began (performance.now()), for PIPELINE_WINDOW_MS. */
+  currentSince = 0;
   #state: WorkerState = 'booting';
 
   constructor(id: number, socketPath: string) {

@@ -40,13 +40,23 @@ export interface SchedulerEvents {
 export interface SchedulerOptions {
   /** Most requests waiting for a worker (MAX_QUEUE). */
   maxQueue: number;
-  /** Send a request behind a busy worker's current one instead of queueing it (PIPELINE). */
-  pipeline: boolean;
+  /**
+   * PIPELINE_WINDOW_MS: a request is pipelined only behind one that began less than this long
+   * ago (0 = never): a slow request (a report, an API call) collects none after its first moments.
+   */
+  pipelineWindowMs: number;
+  /**
+   * Whether pipelining is worth it now (default: always): the supervisor says so while the CPU
+   * is full, when another worker would not run sooner anyway. With CPU to spare, requests wait
+   * in the queue for the first worker free, and the pool grows.
+   */
+  pipelineWhen?: () => boolean;
 }
 
 export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   readonly #maxQueue: number;
-  readonly #pipeline: boolean;
+  readonly #pipelineWindowMs: number;
+  readonly #pipelineWhen: () => boolean;
   /** LIFO: the most recently used worker has the warmest caches. */
   readonly #idle: PhpWorker[] = [];
   /**
@@ -64,12 +74,13 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   constructor(options: SchedulerOptions) {
     super();
     this.#maxQueue = options.maxQueue;
-    this.#pipeline = options.pipeline;
+    this.#pipelineWindowMs = options.pipelineWindowMs;
+    this.#pipelineWhen = options.pipelineWhen ?? (() => true);
   }
 
   /** Requests may be pipelined behind a busy worker's current one. */
   get pipelines(): boolean {
-    return this.#pipeline;
+    return this.#pipelineWindowMs > 0;
   }
 
   get waiting(): number {
@@ -87,8 +98,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     if (waiter !== null) {
       if (worker.state === 'idle') worker.moveTo('busy');
       worker.inFlight = 1;
-      this.#serving.delete(worker);
-      this.#serving.add(worker);
+      this.#nowServing(worker);
       waiter.resolve(worker);
       return;
     }
@@ -111,15 +121,17 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
       this.offer(worker);
       return;
     }
-    if (!this.#pipeline || worker.streaming || worker.inFlight !== 1) return;
-    const waiter = this.#nextWaiter();
-    if (waiter !== null) {
-      worker.inFlight = 2;
-      waiter.resolve(worker);
-      return;
+    // Its pipelined request is current now.
+    if (worker.streaming || worker.inFlight !== 1) return;
+    this.#nowServing(worker);
+    if (this.#waitersHead < this.#waiters.length && this.pipelines && this.#pipelineWhen()) {
+      const waiter = this.#nextWaiter();
+      if (waiter !== null) {
+        this.#serving.delete(worker);
+        worker.inFlight = 2;
+        waiter.resolve(worker);
+      }
     }
-    this.#serving.delete(worker);
-    this.#serving.add(worker);
   }
 
   /** Its current response streams: nothing more is pipelined behind it until it ends. */
@@ -139,10 +151,10 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     if (worker !== undefined) {
       worker.moveTo('busy');
       worker.inFlight = 1;
-      this.#serving.add(worker);
+      this.#nowServing(worker);
       return worker;
     }
-    const behind = this.#pipeline ? this.#pipelineTarget() : null;
+    const behind = this.#pipelineTarget();
     if (behind !== null) {
       behind.inFlight = 2;
       this.emit('pressure', this.#waiting);
@@ -218,11 +230,24 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     return null;
   }
 
-  /** The busy worker whose current request began first and that can take one behind it. */
+  /** The worker began a new current request: it may take one behind it, for PIPELINE_WINDOW_MS. */
+  #nowServing(worker: PhpWorker): void {
+    worker.currentSince = performance.now();
+    this.#serving.delete(worker);
+    this.#serving.add(worker);
+  }
+
+  /**
+   * The busy worker whose current request began first and less than PIPELINE_WINDOW_MS ago, and
+   * that can take one behind it; null when pipelining is off or not worth it now.
+   */
   #pipelineTarget(): PhpWorker | null {
+    if (this.#serving.size === 0 || !this.pipelines || !this.#pipelineWhen()) return null;
+    const since = performance.now() - this.#pipelineWindowMs;
     for (const worker of this.#serving) {
+      // In the order their requests began: one too old now stays too old until its next request.
       this.#serving.delete(worker);
-      if (worker.state === 'busy' && worker.inFlight === 1 && !worker.streaming) return worker;
+      if (worker.state === 'busy' && worker.inFlight === 1 && !worker.streaming && worker.currentSince >= since) return worker;
     }
     return null;
   }

@@ -372,6 +372,16 @@ export class Supervisor {
     if (this.#bootFailures === 0) this.#startUpTo(Infinity);
   }
 
+  /**
+   * The CPU has no room for another worker to run sooner (POOL_GROW_IDLE_CPU, over the last two
+   * quarter-second windows): then a request pipelined behind a busy worker loses nothing and
+   * saves that worker a sleep. With the threshold at 0 the reading is never taken: always full.
+   */
+  cpuFull(): boolean {
+    const threshold = this.#config.poolGrowIdleCpu;
+    return threshold === 0 || this.#cpuIdle.idleShare() < threshold;
+  }
+
   /** Requests waiting for a worker: in the queue, or pipelined behind another request. */
   #waitingCount(): number {
     let n = this.#scheduler.waiting;

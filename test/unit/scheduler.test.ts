@@ -15,7 +15,7 @@ const now = (value: PhpWorker | QueuedAcquire): PhpWorker => {
 
 describe('WorkerScheduler', () => {
   it('hands out idle workers at once, most recently used first, and marks them busy', () => {
-    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
+    const s = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
     s.offer(worker(1));
     s.offer(worker(2));
     const first = now(s.acquire());
@@ -27,7 +27,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('queues requests in arrival order when all workers are busy; a freed worker goes to the oldest, staying busy', async () => {
-    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
+    const s = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
     const w = worker(1);
     s.offer(w);
     const busy = now(s.acquire());
@@ -43,7 +43,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('rejects with QUEUE_FULL at once when MAX_QUEUE requests already wait', async () => {
-    const s = new WorkerScheduler({ maxQueue: 1, pipeline: false });
+    const s = new WorkerScheduler({ maxQueue: 1, pipelineWindowMs: 0 });
     s.offer(worker(1));
     s.acquire();
     queued(s.acquire());
@@ -51,7 +51,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('a cancelled wait frees its queue room and never receives a worker', async () => {
-    const s = new WorkerScheduler({ maxQueue: 1, pipeline: false });
+    const s = new WorkerScheduler({ maxQueue: 1, pipelineWindowMs: 0 });
     const w = worker(1);
     s.offer(w);
     const busy = now(s.acquire());
@@ -68,7 +68,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('asks for more workers when a request has to wait', () => {
-    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
+    const s = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
     const pressure: number[] = [];
     s.on('pressure', (n) => pressure.push(n));
     s.acquire();
@@ -77,7 +77,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('take() reserves one specific idle worker; forget() stops offering a worker', () => {
-    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
+    const s = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
     const a = worker(1);
     const b = worker(2);
     s.offer(a);
@@ -91,7 +91,7 @@ describe('WorkerScheduler', () => {
   });
 
   it('rejects every waiter on close', async () => {
-    const s = new WorkerScheduler({ maxQueue: 10, pipeline: false });
+    const s = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
     const a = queued(s.acquire());
     s.close(new BridgeError('SHUTTING_DOWN', 'bye'));
     await expect(a.promise).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
@@ -99,7 +99,7 @@ describe('WorkerScheduler', () => {
   });
 
   describe('pipelining one deep', () => {
-    const pipelining = (maxQueue = 10): WorkerScheduler => new WorkerScheduler({ maxQueue, pipeline: true });
+    const pipelining = (maxQueue = 10, when = (): boolean => true): WorkerScheduler => new WorkerScheduler({ maxQueue, pipelineWindowMs: 50, pipelineWhen: when });
 
     it('with no idle worker, sends the request behind the busy worker whose request began first, and asks for more workers', () => {
       const s = pipelining();
@@ -174,6 +174,39 @@ describe('WorkerScheduler', () => {
       expect(w.streaming).toBe(false);
       s.release(w);
       expect(await older.promise).toBe(w);
+    });
+
+    it('never behind a request that began more than PIPELINE_WINDOW_MS ago (a slow one collects none)', async () => {
+      const s = pipelining();
+      const w = worker(1);
+      s.offer(w);
+      now(s.acquire());
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const waiting = queued(s.acquire());
+      expect(w.inFlight).toBe(1);
+      // Its next request is young again: the waiter goes behind it.
+      s.release(w);
+      expect(await waiting.promise).toBe(w);
+      expect(now(s.acquire())).toBe(w);
+      expect(w.inFlight).toBe(2);
+    });
+
+    it('never while the CPU has room (the supervisor says), nor with a window of 0', () => {
+      let full = false;
+      const s = pipelining(10, () => full);
+      const w = worker(1);
+      s.offer(w);
+      now(s.acquire());
+      queued(s.acquire());
+      full = true;
+      expect(now(s.acquire())).toBe(w);
+      const off = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
+      const x = worker(2);
+      off.offer(x);
+      now(off.acquire());
+      queued(off.acquire());
+      expect(off.pipelines).toBe(false);
+      expect(x.inFlight).toBe(1);
     });
 
     it('a retried request is queued even when MAX_QUEUE is reached', async () => {

@@ -144,9 +144,10 @@ final class ResponseWriter
     private function stream(Connection $connection, int $id, Response $response, \Closure $endFlags): void
     {
         // A request Node pipelined behind this one goes back now: this stream may never end.
-        $connection->pollDuringResponse($id);
+        $cancelled = $connection->pollDuringResponse($id);
         $connection->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, self::encodeHead($response->status, $response->headers, true)));
         $sink = new StreamSink($connection, $id, $this);
+        $sink->cancelled = $cancelled;
         $error = null;
         $this->capture->begin();
         try {
