@@ -18,6 +18,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import type { AccessLog } from '../log/access-log.js';
 import type { ResponseHandler } from '../pool/connection.js';
+import { QuickRoutes } from '../pool/quick-routes.js';
 import { CacheFront, type DispatchTap } from './cached-response.js';
 import type { MicroCache } from './micro-cache.js';
 import { resolveClientAddress } from './client-address.js';
@@ -73,9 +74,12 @@ export class HttpServer {
   readonly #uploads: UploadDir;
   readonly #sendfile: Sendfile | null;
   readonly #cache: CacheFront | null;
+  /** Which routes answer quickly enough to pipeline a request behind (PIPELINE_WINDOW_MS). */
+  readonly #quickRoutes: QuickRoutes;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
+    this.#quickRoutes = new QuickRoutes(deps.config.pipelineWindowMs);
     this.#uploads = new UploadDir(deps.config.uploadTmpDir);
     this.#sendfile = deps.config.sendfileRoots.length > 0 ? new Sendfile(deps.config.sendfileRoots, deps.log) : null;
     this.#static = deps.config.staticFiles
@@ -386,8 +390,10 @@ export class HttpServer {
 
     // A request pipelined behind another worker's request may be handed back unrun (that worker
     // started streaming, stopped or died first): it is then sent again, ahead of the queue.
+    const route = QuickRoutes.key(head.method, head.uri);
+    const quick = this.#quickRoutes.isQuick(route);
     for (let retried = false; ; retried = true) {
-      const acquired = scheduler.acquire(retried);
+      const acquired = scheduler.acquire(retried, quick);
       if ('promise' in acquired) {
         // Waiting in the queue: a client that leaves gives up its place at once, so dead
         // requests never hold queue room or a worker.
@@ -448,7 +454,9 @@ export class HttpServer {
         });
         handler = tap?.wrap(writer) ?? writer;
       }
+      const sent = performance.now();
       const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler!);
+      if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - sent);
       supervisor.settle(served, outcome);
       if (outcome.kind === 'retry') {
         worker = null;
@@ -483,9 +491,11 @@ export class HttpServer {
       handler.onError(error);
       if (worker !== null) supervisor.kill(worker, 'timeout', error.message);
     }, config.requestTimeoutMs);
+    const route = QuickRoutes.key(head.method, head.uri);
+    const quick = this.#quickRoutes.isQuick(route);
     for (let retried = false; ; retried = true) {
       try {
-        const acquired = scheduler.acquire(retried);
+        const acquired = scheduler.acquire(retried, quick);
         if ('promise' in acquired) {
           cancelWait = acquired.cancel;
           worker = await acquired.promise;

@@ -59,6 +59,10 @@ export class PhpWorker {
   streaming = false;
   /** When its current request began (performance.now()), for PIPELINE_WINDOW_MS. */
   currentSince = 0;
+  /** Its current request's route is known to answer quickly (src/pool/quick-routes.ts). */
+  currentQuick = false;
+  /** The same for the request pipelined behind it, which becomes current next. */
+  nextQuick = false;
   #state: WorkerState = 'booting';
 
   constructor(id: number, socketPath: string) {

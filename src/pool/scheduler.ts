@@ -5,10 +5,11 @@
  * over a connection. Keeping the choice in one place means no thread can queue behind a busy
  * worker while another worker sits idle, and the wait queue has one bound for the whole server.
  *
- * Pipelining: when no worker is idle, a request is sent at once to a busy worker that serves
- * exactly one request whose response is not streamed, so the worker finds it waiting on its
+ * Pipelining: when no worker is idle and the CPU is full, a request is sent at once to a busy
+ * worker that serves exactly one request, of a route known to answer quickly, begun less than
+ * PIPELINE_WINDOW_MS ago, whose response is not streamed: the worker finds it waiting on its
  * socket when it is done and never sleeps in between (docs/PERFORMANCE.md measures what that
- * buys). A worker that starts streaming hands such a request back without running it (a RETRY
+ * buys), and nothing waits behind a slow request. A worker that starts streaming hands such a request back without running it (a RETRY
  * error, src/codec/FRAME.md); so does one that dies or stops first: the caller then reserves a
  * worker again, ahead of the queue.
  *
@@ -20,6 +21,8 @@ import { BridgeError } from '../errors.js';
 import type { PhpWorker } from './php-worker.js';
 
 interface Waiter {
+  /** Its route is known to answer quickly: a request may be pipelined behind it. */
+  quick: boolean;
   resolve: (worker: PhpWorker) => void;
   reject: (err: BridgeError) => void;
   /** Its client left or its time ran out: skip it, and do not count it against MAX_QUEUE. */
@@ -60,9 +63,9 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   /** LIFO: the most recently used worker has the warmest caches. */
   readonly #idle: PhpWorker[] = [];
   /**
-   * Busy workers serving exactly one request, not streamed: where a request may be pipelined.
-   * In the order their current request began (the oldest is likely the first done). Entries that
-   * stopped qualifying (draining, streaming, pipelined) are dropped when met.
+   * Busy workers serving exactly one request, of a quick route, not streamed: where a request
+   * may be pipelined. In the order their current request began. Entries that stopped qualifying
+   * (draining, streaming, pipelined, too old) are dropped when met.
    */
   readonly #serving = new Set<PhpWorker>();
   /** FIFO of requests waiting for a worker; bounded by MAX_QUEUE. */
@@ -98,7 +101,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     if (waiter !== null) {
       if (worker.state === 'idle') worker.moveTo('busy');
       worker.inFlight = 1;
-      this.#nowServing(worker);
+      this.#nowServing(worker, waiter.quick);
       waiter.resolve(worker);
       return;
     }
@@ -123,12 +126,13 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     }
     // Its pipelined request is current now.
     if (worker.streaming || worker.inFlight !== 1) return;
-    this.#nowServing(worker);
-    if (this.#waitersHead < this.#waiters.length && this.pipelines && this.#pipelineWhen()) {
+    this.#nowServing(worker, worker.nextQuick);
+    if (worker.currentQuick && this.#waitersHead < this.#waiters.length && this.pipelines && this.#pipelineWhen()) {
       const waiter = this.#nextWaiter();
       if (waiter !== null) {
         this.#serving.delete(worker);
         worker.inFlight = 2;
+        worker.nextQuick = waiter.quick;
         waiter.resolve(worker);
       }
     }
@@ -143,20 +147,22 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   /**
    * Reserves a worker: an idle one, else (pipelining) a busy one with room behind its current
    * request, else a place in the queue that resolves in arrival order, or rejects at once with
-   * QUEUE_FULL when MAX_QUEUE are waiting. `urgent` (a request handed back unrun) goes ahead of the queue.
+   * QUEUE_FULL when MAX_QUEUE are waiting. `urgent` (a request handed back unrun) goes ahead of
+   * the queue; `quick`: the request's route is known to answer quickly, so one may go behind it.
    */
-  acquire(urgent = false): PhpWorker | QueuedAcquire {
+  acquire(urgent = false, quick = false): PhpWorker | QueuedAcquire {
     if (this.#closed) return rejected(this.#closed);
     const worker = this.#idle.pop();
     if (worker !== undefined) {
       worker.moveTo('busy');
       worker.inFlight = 1;
-      this.#nowServing(worker);
+      this.#nowServing(worker, quick);
       return worker;
     }
     const behind = this.#pipelineTarget();
     if (behind !== null) {
       behind.inFlight = 2;
+      behind.nextQuick = quick;
       this.emit('pressure', this.#waiting);
       return behind;
     }
@@ -165,7 +171,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     }
     let waiter!: Waiter;
     const promise = new Promise<PhpWorker>((resolve, reject) => {
-      waiter = { resolve, reject, cancelled: false };
+      waiter = { quick, resolve, reject, cancelled: false };
     });
     if (urgent && this.#waitersHead > 0) this.#waiters[--this.#waitersHead] = waiter;
     else if (urgent) this.#waiters.unshift(waiter);
@@ -230,26 +236,33 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     return null;
   }
 
-  /** The worker began a new current request: it may take one behind it, for PIPELINE_WINDOW_MS. */
-  #nowServing(worker: PhpWorker): void {
+  /** The worker began a new current request: one may go behind it, if quick, for PIPELINE_WINDOW_MS. */
+  #nowServing(worker: PhpWorker, quick: boolean): void {
     worker.currentSince = performance.now();
+    worker.currentQuick = quick;
     this.#serving.delete(worker);
-    this.#serving.add(worker);
+    if (quick) this.#serving.add(worker);
   }
 
   /**
-   * The busy worker whose current request began first and less than PIPELINE_WINDOW_MS ago, and
-   * that can take one behind it; null when pipelining is off or not worth it now.
+   * The busy worker whose current request, of a quick route, began last (a slow request is more
+   * likely the older one) and less than PIPELINE_WINDOW_MS ago, and that can take one behind it;
+   * null when pipelining is off or not worth it now.
    */
   #pipelineTarget(): PhpWorker | null {
     if (this.#serving.size === 0 || !this.pipelines || !this.#pipelineWhen()) return null;
     const since = performance.now() - this.#pipelineWindowMs;
+    let target: PhpWorker | null = null;
     for (const worker of this.#serving) {
-      // In the order their requests began: one too old now stays too old until its next request.
-      this.#serving.delete(worker);
-      if (worker.state === 'busy' && worker.inFlight === 1 && !worker.streaming && worker.currentSince >= since) return worker;
+      if (worker.state !== 'busy' || worker.inFlight !== 1 || worker.streaming || worker.currentSince < since) {
+        // One too old now stays too old until its next request, which adds it again.
+        this.#serving.delete(worker);
+        continue;
+      }
+      target = worker; // in the order their requests began: the last one seen is the youngest
     }
-    return null;
+    if (target !== null) this.#serving.delete(target);
+    return target;
   }
 }
 

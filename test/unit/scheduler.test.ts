@@ -100,23 +100,25 @@ describe('WorkerScheduler', () => {
 
   describe('pipelining one deep', () => {
     const pipelining = (maxQueue = 10, when = (): boolean => true): WorkerScheduler => new WorkerScheduler({ maxQueue, pipelineWindowMs: 50, pipelineWhen: when });
+    // Every request here is of a quick route (the second argument of acquire), unless a test says otherwise.
+    const quick = (s: WorkerScheduler, urgent = false): PhpWorker | QueuedAcquire => s.acquire(urgent, true);
 
-    it('with no idle worker, sends the request behind the busy worker whose request began first, and asks for more workers', () => {
+    it('with no idle worker, sends the request behind the busy worker whose request began last, and asks for more workers', () => {
       const s = pipelining();
       const pressure: number[] = [];
       s.on('pressure', (n) => pressure.push(n));
       s.offer(worker(1));
       s.offer(worker(2));
-      const first = now(s.acquire());
-      const second = now(s.acquire());
+      const first = now(quick(s));
+      const second = now(quick(s));
       expect(first.inFlight).toBe(1);
-      const behind = now(s.acquire());
-      expect(behind).toBe(first);
-      expect(first.inFlight).toBe(2);
-      expect(now(s.acquire())).toBe(second);
+      const behind = now(quick(s));
+      expect(behind).toBe(second);
       expect(second.inFlight).toBe(2);
+      expect(now(quick(s))).toBe(first);
+      expect(first.inFlight).toBe(2);
       // One deep only: the next one waits in the queue.
-      queued(s.acquire());
+      queued(quick(s));
       expect(s.waiting).toBe(1);
       expect(pressure).toEqual([0, 0, 1]);
     });
@@ -128,11 +130,11 @@ describe('WorkerScheduler', () => {
       s.offer(b);
       s.offer(c);
       expect(s.take(c)).toBe(true);
-      now(s.acquire()); // b
-      now(s.acquire()); // a
+      now(quick(s)); // b
+      now(quick(s)); // a
       s.streaming(b);
       a.moveTo('draining');
-      queued(s.acquire());
+      queued(quick(s));
       expect(s.waiting).toBe(1);
       expect(a.inFlight).toBe(1);
       expect(b.inFlight).toBe(1);
@@ -143,9 +145,9 @@ describe('WorkerScheduler', () => {
       const s = pipelining();
       const w = worker(1);
       s.offer(w);
-      now(s.acquire());
-      now(s.acquire());
-      const waiting = queued(s.acquire());
+      now(quick(s));
+      now(quick(s));
+      const waiting = queued(quick(s));
       s.release(w);
       expect(await waiting.promise).toBe(w);
       expect(w.inFlight).toBe(2);
@@ -159,14 +161,14 @@ describe('WorkerScheduler', () => {
       const s = pipelining();
       const w = worker(1);
       s.offer(w);
-      now(s.acquire());
-      now(s.acquire());
+      now(quick(s));
+      now(quick(s));
       s.streaming(w);
-      const older = queued(s.acquire());
+      const older = queued(quick(s));
       s.release(w, false);
       expect(w.inFlight).toBe(1);
       expect(w.streaming).toBe(true);
-      const retried = queued(s.acquire(true));
+      const retried = queued(quick(s, true));
       expect(s.waiting).toBe(2);
       // The stream ends: the retried request gets the worker before the one that waited longer.
       s.release(w);
@@ -180,15 +182,24 @@ describe('WorkerScheduler', () => {
       const s = pipelining();
       const w = worker(1);
       s.offer(w);
-      now(s.acquire());
+      now(quick(s));
       await new Promise((resolve) => setTimeout(resolve, 80));
-      const waiting = queued(s.acquire());
+      const waiting = queued(quick(s));
       expect(w.inFlight).toBe(1);
       // Its next request is young again: the waiter goes behind it.
       s.release(w);
       expect(await waiting.promise).toBe(w);
-      expect(now(s.acquire())).toBe(w);
+      expect(now(quick(s))).toBe(w);
       expect(w.inFlight).toBe(2);
+    });
+
+    it('never behind a request of a route not known to be quick', () => {
+      const s = pipelining();
+      const w = worker(1);
+      s.offer(w);
+      now(s.acquire(false, false)); // a slow (or unmeasured) route
+      queued(quick(s));
+      expect(w.inFlight).toBe(1);
     });
 
     it('never while the CPU has room (the supervisor says), nor with a window of 0', () => {
@@ -196,10 +207,10 @@ describe('WorkerScheduler', () => {
       const s = pipelining(10, () => full);
       const w = worker(1);
       s.offer(w);
-      now(s.acquire());
-      queued(s.acquire());
+      now(quick(s));
+      queued(quick(s));
       full = true;
-      expect(now(s.acquire())).toBe(w);
+      expect(now(quick(s))).toBe(w);
       const off = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
       const x = worker(2);
       off.offer(x);
@@ -213,11 +224,11 @@ describe('WorkerScheduler', () => {
       const s = pipelining(1);
       const w = worker(1);
       s.offer(w);
-      now(s.acquire());
-      now(s.acquire());
-      queued(s.acquire());
-      await expect(queued(s.acquire()).promise).rejects.toMatchObject({ code: 'QUEUE_FULL' });
-      const retried = queued(s.acquire(true));
+      now(quick(s));
+      now(quick(s));
+      queued(quick(s));
+      await expect(queued(quick(s)).promise).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      const retried = queued(quick(s, true));
       expect(s.waiting).toBe(2);
       retried.cancel();
     });
