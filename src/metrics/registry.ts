@@ -173,6 +173,24 @@ export class FrontDoorMetrics {
         this.set(scheduler.waiting);
       },
     });
+    new Counter({
+      name: 'frontdoor_pipelined_requests_total',
+      help: 'Requests sent to a busy PHP worker behind its current one (PIPELINE_WINDOW_MS) instead of waiting in the queue',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(scheduler.pipelinedTotal);
+      },
+    });
+    new Counter({
+      name: 'frontdoor_pipelined_handed_back_total',
+      help: 'Pipelined requests a PHP worker handed back unrun (it started streaming, stopped or died first) and that were sent again',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(scheduler.handedBackTotal);
+      },
+    });
     new Gauge({
       name: 'frontdoor_queue_max_requests',
       help: 'MAX_QUEUE: most requests that may wait',

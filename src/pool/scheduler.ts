@@ -73,6 +73,9 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   #waitersHead = 0;
   #waiting = 0;
   #closed: BridgeError | null = null;
+  /** Requests sent behind another on a busy worker, and those of them handed back unrun (metrics). */
+  pipelinedTotal = 0;
+  handedBackTotal = 0;
 
   constructor(options: SchedulerOptions) {
     super();
@@ -133,6 +136,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
         this.#serving.delete(worker);
         worker.inFlight = 2;
         worker.nextQuick = waiter.quick;
+        this.pipelinedTotal++;
         waiter.resolve(worker);
       }
     }
@@ -163,6 +167,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     if (behind !== null) {
       behind.inFlight = 2;
       behind.nextQuick = quick;
+      this.pipelinedTotal++;
       this.emit('pressure', this.#waiting);
       return behind;
     }

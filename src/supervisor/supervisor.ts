@@ -106,13 +106,14 @@ export class Supervisor {
    * meanwhile, stopped now). Broken: killed and replaced. Said it stops: left to exit.
    */
   settle(worker: PhpWorker, outcome: ExchangeOutcome): void {
-    if (worker.state !== 'busy' && worker.state !== 'draining') return; // already killed or gone
     if (outcome.kind === 'retry') {
       // The worker handed back the request pipelined behind its current one, unrun: its caller
-      // reserves another worker; this one carries on with its current request.
+      // reserves another worker; this one carries on with its current request (or is leaving).
+      this.#scheduler.handedBackTotal++;
       this.giveBack(worker, false);
       return;
     }
+    if (worker.state !== 'busy' && worker.state !== 'draining') return; // already killed or gone
     worker.served++;
     if (outcome.kind === 'broken') {
       this.kill(worker, 'broken', outcome.error.message);

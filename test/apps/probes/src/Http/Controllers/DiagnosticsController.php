@@ -203,7 +203,7 @@ class DiagnosticsController
     }
 
     /**
-     * GET /api/stream?chunks=N&delay=MS&size=B — a StreamedResponse that produces N chunks of B
+     * GET /api/stream?chunks=N&delay=MS&size=B&wait=MS — after WAIT ms, a StreamedResponse that produces N chunks of B
      * bytes, MS milliseconds apart, each followed by a flush (the way apps stream reports).
      */
     public function stream(Request $request): StreamedResponse
@@ -211,6 +211,8 @@ class DiagnosticsController
         $chunks = $this->intQuery($request, 'chunks', 5, 1, 100000);
         $delay = $this->intQuery($request, 'delay', 0, 0, 10000);
         $size = $this->intQuery($request, 'size', 16, 1, 1048576);
+        // ?wait=ms: work before the response is returned (its head goes out only then).
+        usleep($this->intQuery($request, 'wait', 0, 0, 10000) * 1000);
 
         return response()->stream(function () use ($chunks, $delay, $size) {
             for ($i = 0; $i < $chunks; $i++) {
