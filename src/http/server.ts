@@ -423,9 +423,10 @@ export class HttpServer {
         if (!retried) this.#deps.metrics.recordQueueWait(0);
       }
       if (timedOut || state.aborted) {
-        // Nobody is waiting for this answer any more: give the worker straight back.
+        // Nobody is waiting for this answer any more: give the worker straight back (the place
+        // behind its current request, when that is what this request was given).
         clearTimeout(timer);
-        supervisor.giveBack(worker);
+        supervisor.giveBack(worker, worker.inFlight < 2);
         if (!timedOut) finish(499, null);
         return;
       }
