@@ -258,10 +258,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
     maxResponseBuffer: read('MAX_RESPONSE_BUFFER', () => parseSize('MAX_RESPONSE_BUFFER', source['MAX_RESPONSE_BUFFER'] ?? '8m')),
     maxHeaderSize: read('MAX_HEADER_SIZE', () => parseSize('MAX_HEADER_SIZE', source['MAX_HEADER_SIZE'] ?? '32k')),
     maxQueue: intIn('MAX_QUEUE', 1024, 0, 1_000_000),
-    // Each recycle costs a Laravel boot (tens of ms of CPU): at 1,000 that was a tenth of a
-    // millisecond per request, as much as the request itself. Memory growth is bounded by
-    // WORKER_MEMORY_LIMIT anyway.
-    maxRequests: intIn('MAX_REQUESTS', 10_000, 0, 100_000_000),
+    // Each recycle costs a Laravel boot (tens of ms of CPU) and, with a pool the size of the
+    // cores, half the capacity while the replacement boots and warms its JIT: at 10,000 a
+    // worker serving 1,000 req/s recycled every 10 s (max latency 386-552 ms against 42 ms at
+    // 100,000, docs/PERFORMANCE.md). Memory growth is bounded by WORKER_MEMORY_LIMIT, which
+    // the PHP worker checks after every request.
+    maxRequests: intIn('MAX_REQUESTS', 100_000, 0, 100_000_000),
     workerMemoryLimitMb: intIn('WORKER_MEMORY_LIMIT', 128, 0, 1_048_576, ' (megabytes, 0 = no limit)'),
     shutdownGraceMs: seconds('SHUTDOWN_GRACE', 30, 0, 3600),
     // 0: a bare run (Ctrl-C, a test, systemd without a balancer) has nobody to wait for; behind
