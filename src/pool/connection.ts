@@ -55,7 +55,9 @@ export interface ResponseHandler {
  * How an exchange left the PHP worker: `done` — its connection is in step and the worker can
  * take the next request (unless `stopping`: it announced it exits now); `broken` — the
  * connection failed or the worker broke the protocol; `lost` — our side dropped the connection
- * (a Node bug, or a shutdown): the worker itself is fine.
+ * (a Node bug, or a shutdown): the worker itself is fine; `retry` — the worker never ran it (it
+ * was pipelined behind a request that streamed, or the connection closed before it was read):
+ * the caller sends it to another worker.
  */
 export type ExchangeOutcome = { kind: 'done'; stopping: boolean } | { kind: 'broken'; error: BridgeError } | { kind: 'lost'; error: BridgeError } | { kind: 'retry' };
 
