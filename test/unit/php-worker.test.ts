@@ -56,4 +56,16 @@ describe('PhpWorker state machine', () => {
     worker.moveTo('idle');
     expect(worker.idleSince).toBeGreaterThanOrEqual(before);
   });
+
+  it('counts its requests in flight: the current one ending clears the stream mark, a pipelined one handed back does not', () => {
+    const worker = workerIn('busy');
+    worker.inFlight = 2;
+    worker.streaming = true;
+    expect(worker.finishOne(false)).toBe(1);
+    expect(worker.streaming).toBe(true);
+    expect(worker.finishOne()).toBe(0);
+    expect(worker.streaming).toBe(false);
+    // Never below zero (a health ping's worker handed back twice).
+    expect(worker.finishOne()).toBe(0);
+  });
 });
