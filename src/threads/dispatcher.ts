@@ -92,6 +92,14 @@ class ThreadDispatcher implements Dispatcher {
       handler.onError(error);
       return { kind: 'lost', error };
     }
+    if (result.t !== 'stream' && result.outcome.kind === 'retry') {
+      // The thread's connection to this worker closed before the request went out (the worker
+      // is leaving). Nothing is pipelined through threads, and the body was transferred to the
+      // thread, so it is not sent again from here: the request fails as it did before pipelining.
+      const error = new BridgeError('WORKER_CRASHED', 'the connection to the PHP worker closed before the request was sent');
+      handler.onError(error);
+      return { kind: 'broken', error };
+    }
     switch (result.t) {
       case 'whole':
         handler.onHead(result.head, NO_FLOW);
