@@ -17,7 +17,7 @@ import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import type { AccessLog } from '../log/access-log.js';
-import type { ResponseHandler } from '../pool/connection.js';
+import type { ExchangeOutcome, ResponseHandler } from '../pool/connection.js';
 import { QuickRoutes } from '../pool/quick-routes.js';
 import { CacheFront, type DispatchTap } from './cached-response.js';
 import type { MicroCache } from './micro-cache.js';
@@ -368,7 +368,7 @@ export class HttpServer {
     finish: (status: number, worker: number | null) => void,
     tap: DispatchTap | null = null,
   ): Promise<void> {
-    const { scheduler, dispatcher, supervisor, config, log } = this.#deps;
+    const { scheduler, supervisor, config, log } = this.#deps;
     let worker: PhpWorker | null = null;
     let writer: PhpResponseWriter | null = null;
     let handler: ResponseHandler | null = null;
@@ -455,10 +455,7 @@ export class HttpServer {
         });
         handler = tap?.wrap(writer) ?? writer;
       }
-      const sent = performance.now();
-      const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler!);
-      if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - sent);
-      supervisor.settle(served, outcome);
+      const outcome = await this.#exchange(served, head, body, handler!, route);
       if (outcome.kind === 'retry') {
         worker = null;
         if (timedOut) return; // answered 504 already
@@ -476,12 +473,25 @@ export class HttpServer {
   }
 
   /**
+   * One exchange with the reserved worker: the request goes out, the handler gets the response,
+   * the route's time is learnt (QuickRoutes), and the supervisor settles the worker's fate.
+   */
+  async #exchange(worker: PhpWorker, head: RequestHead, body: ArrayBuffer | null, handler: ResponseHandler, route: string): Promise<ExchangeOutcome> {
+    const { dispatcher, supervisor, config } = this.#deps;
+    const sent = performance.now();
+    const outcome = await dispatcher.run({ workerId: worker.id, socketPath: worker.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler);
+    if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - sent);
+    supervisor.settle(worker, outcome);
+    return outcome;
+  }
+
+  /**
    * A request the front door makes itself, with no client: the micro-cache's background
    * refresh (stale-while-revalidate). Same bounded queue, REQUEST_TIMEOUT and settling as a
    * client's request; the handler gets the response or the error.
    */
   async #fetchDetached(head: RequestHead, handler: ResponseHandler & { readonly finished: boolean }): Promise<void> {
-    const { scheduler, dispatcher, supervisor, config } = this.#deps;
+    const { scheduler, supervisor, config } = this.#deps;
     let worker: PhpWorker | null = null;
     let cancelWait: (() => void) | null = null;
     let timedOut = false;
@@ -509,9 +519,7 @@ export class HttpServer {
         handler.onError(toBridgeError(err));
         return;
       }
-      const served = worker;
-      const outcome = await dispatcher.run({ workerId: served.id, socketPath: served.socketPath, head, body: null, bufferLimit: config.maxResponseBuffer }, handler);
-      supervisor.settle(served, outcome);
+      const outcome = await this.#exchange(worker, head, null, handler, route);
       if (outcome.kind === 'retry') {
         // Handed back unrun by the worker it was pipelined to: send it again.
         worker = null;
