@@ -51,6 +51,7 @@ describe('TLS and rate-limit settings', () => {
     [{ HTTP_REDIRECT_PORT: '8081' }, /"HTTP_REDIRECT_PORT" redirects to https and needs TLS/],
     [{ HTTP_REDIRECT_PORT: '70000', TLS_CERT_FILE: '/c', TLS_KEY_FILE: '/k' }, /"HTTP_REDIRECT_PORT" must be an integer from 1 to 65535.*"70000"/],
     [{ RATE_LIMIT: '-1' }, /"RATE_LIMIT" must be an integer from 0 to 1000000 \(requests per second, 0 = off\).*"-1"/],
+    [{ PIPELINE_WINDOW_MS: '-5' }, /"PIPELINE_WINDOW_MS" must be an integer from 0 to 60000 \(milliseconds, 0 = no pipelining\).*"-5"/],
     [{ RATE_LIMIT: 'ten' }, /RATE_LIMIT.*"ten"/],
     [{ RATE_LIMIT: '5', RATE_LIMIT_BURST: '0' }, /"RATE_LIMIT_BURST" must be an integer from 1/],
     [{ RATE_LIMIT_TABLE_SIZE: '10' }, /"RATE_LIMIT_TABLE_SIZE" must be an integer from 1024/],

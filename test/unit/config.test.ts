@@ -35,6 +35,7 @@ describe('configuration defaults (the seed table and our additions)', () => {
     ['MAX_BODY_SIZE', 'maxBodySize', 10 * 1024 * 1024],
     ['MAX_QUEUE', 'maxQueue', 1024],
     ['MAX_REQUESTS', 'maxRequests', 100000],
+    ['PIPELINE_WINDOW_MS', 'pipelineWindowMs', 10],
     ['WORKER_MEMORY_LIMIT', 'workerMemoryLimitMb', 128],
     ['SHUTDOWN_GRACE', 'shutdownGraceMs', 30000],
     ['WORKER_ENTRY', 'workerEntry', 'auto'],
