@@ -386,7 +386,7 @@ export class Supervisor {
   /** Requests waiting for a worker: in the queue, or pipelined behind another request. */
   #waitingCount(): number {
     let n = this.#scheduler.waiting;
-    for (const worker of this.#workers.values()) if (worker.inFlight > 1) n += worker.inFlight - 1;
+    for (const worker of this.#workers.values()) if (worker.state === 'busy' && worker.inFlight > 1) n += worker.inFlight - 1;
     return n;
   }
 
