@@ -134,9 +134,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
       const waiter = this.#nextWaiter();
       if (waiter !== null) {
         this.#serving.delete(worker);
-        worker.inFlight = 2;
-        worker.nextQuick = waiter.quick;
-        this.pipelinedTotal++;
+        this.#putBehind(worker, waiter.quick);
         waiter.resolve(worker);
       }
     }
@@ -165,9 +163,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     }
     const behind = this.#pipelineTarget();
     if (behind !== null) {
-      behind.inFlight = 2;
-      behind.nextQuick = quick;
-      this.pipelinedTotal++;
+      this.#putBehind(behind, quick);
       this.emit('pressure', this.#waiting);
       return behind;
     }
@@ -247,6 +243,13 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     worker.currentQuick = quick;
     this.#serving.delete(worker);
     if (quick) this.#serving.add(worker);
+  }
+
+  /** A request goes behind the worker's current one. */
+  #putBehind(worker: PhpWorker, quick: boolean): void {
+    worker.inFlight = 2;
+    worker.nextQuick = quick;
+    this.pipelinedTotal++;
   }
 
   /**

@@ -102,11 +102,7 @@ final class Connection
                 } elseif ($now >= $deadline) {
                     throw new ConnectionClosed("read timed out inside a frame ({$got} of {$length} bytes after {$this->ioTimeout} s)");
                 }
-                $wait = $deadline - $now;
-                $read = [$this->stream];
-                $write = null;
-                $except = null;
-                @stream_select($read, $write, $except, (int) $wait, (int) (($wait - (int) $wait) * 1e6));
+                $this->waitReadable($deadline - $now);
             }
             $data = @fread($this->stream, $length - $got);
             if ($data !== false && $data !== '') {
@@ -162,7 +158,7 @@ final class Connection
     public function pollDuringResponse(int $id): bool
     {
         $cancelled = false;
-        while ($this->readable()) {
+        while ($this->waitReadable(0.0)) {
             $frame = $this->readFrame();
             if ($frame === null) {
                 throw new ConnectionClosed('Node closed the connection during a streamed response');
@@ -180,28 +176,20 @@ final class Connection
         return $cancelled;
     }
 
-    /** True when a frame (or EOF) is waiting: a poll that never blocks. */
-    private function readable(): bool
+    /** True when bytes (or EOF) are waiting, within $seconds at most (0: a poll that never blocks). */
+    private function waitReadable(float $seconds): bool
     {
         $read = [$this->stream];
         $write = $except = null;
 
-        return @stream_select($read, $write, $except, 0) === 1;
+        return @stream_select($read, $write, $except, (int) $seconds, (int) (($seconds - (int) $seconds) * 1e6)) === 1;
     }
 
-    /** Reads the rest of pipelined request $id (its body frames) and answers it ERROR "RETRY" without running it. */
+    /** Reads the rest of pipelined request $id (its body frames, dropped) and answers it ERROR "RETRY" without running it. */
     private function handBack(int $id, int $headFlags): void
     {
-        $flags = $headFlags;
-        while (($flags & FrameCodec::FLAG_END) === 0) {
-            $frame = $this->readFrame();
-            if ($frame === null) {
-                throw new ConnectionClosed("peer closed the connection inside the body of request {$id}");
-            }
-            [$type, $flags, $frameId] = $frame;
-            if ($type !== FrameCodec::REQUEST_BODY || $frameId !== $id) {
-                throw new FrameException('FRAME_UNEXPECTED', FrameCodec::typeName($type)." frame for request {$frameId} while reading the body of request {$id}");
-            }
+        if (($headFlags & FrameCodec::FLAG_END) === 0) {
+            RequestReader::readBody($this, $id);
         }
         $this->writeFrames(FrameCodec::encode(
             FrameCodec::ERROR,
@@ -235,9 +223,7 @@ final class Connection
             if ($wait <= 0) {
                 return;
             }
-            $read = [$this->stream];
-            $write = $except = null;
-            if (@stream_select($read, $write, $except, (int) $wait, (int) (($wait - (int) $wait) * 1e6)) === 1) {
+            if ($this->waitReadable($wait)) {
                 $data = @fread($this->stream, 65536);
                 if ($data === false) {
                     return;

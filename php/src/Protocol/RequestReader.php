@@ -26,7 +26,13 @@ final class RequestReader
         return Request::fromHead($head, $body, $id);
     }
 
-    private static function readBody(Connection $connection, int $id): string
+    /**
+     * The REQUEST_BODY frames of request $id up to the one with END, joined (also used to skip
+     * the body of a pipelined request that is handed back).
+     *
+     * @throws FrameException|ConnectionClosed
+     */
+    public static function readBody(Connection $connection, int $id): string
     {
         $parts = [];
         do {
