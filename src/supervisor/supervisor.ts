@@ -47,6 +47,8 @@ export class Supervisor {
   #stopping = false;
   #reloading: Promise<{ replaced: number }> | null = null;
   readonly #cpuIdle = new CpuIdleMeter();
+  /** Read once: each availableParallelism() is a sched_getaffinity system call, and growth is asked about per waiting request. */
+  readonly #cores = availableParallelism();
   /** Told of every worker whose process is gone, its leaveReason set (metrics, status). */
   onWorkerExit: ((worker: PhpWorker) => void) | null = null;
 
@@ -364,7 +366,7 @@ export class Supervisor {
    */
   #growthHelps(live: number): boolean {
     const threshold = this.#config.poolGrowIdleCpu;
-    const always = (this.#scheduler.pipelines ? 1 : 2) * availableParallelism();
+    const always = (this.#scheduler.pipelines ? 1 : 2) * this.#cores;
     if (threshold === 0 || live < always) return true;
     return this.#cpuIdle.idleShare() >= threshold;
   }

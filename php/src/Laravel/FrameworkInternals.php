@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace LaravelRust\Bridge\Laravel;
 
+use Illuminate\Container\Container;
+use Illuminate\Contracts\Container\Container as ContainerContract;
+
 /**
  * The one place that reads or writes a framework object's protected state. Each use is a piece of
  * state Laravel offers no public way to put back (listed in docs/STATE.md with the versions
@@ -13,6 +16,30 @@ namespace LaravelRust\Bridge\Laravel;
  */
 final class FrameworkInternals
 {
+    /** @var null|\Closure(Container, string): mixed reads Container::$instances (bound once) */
+    private static ?\Closure $instanceReader = null;
+
+    /**
+     * The object $app already holds for $abstract (an alias is followed), or null when it holds
+     * none. Unlike make(), nothing is built and no resolving callbacks fire: the reset steps run
+     * after every request and only ever want what the long-lived application already has
+     * (a make() costs about 6,000 instructions; this a few hundred: docs/PERFORMANCE.md).
+     */
+    public static function sharedInstance(ContainerContract $app, string $abstract): ?object
+    {
+        if (!$app instanceof Container) {
+            return $app->resolved($abstract) ? $app->make($abstract) : null;
+        }
+        $read = self::$instanceReader ??= \Closure::bind(
+            static fn (Container $container, string $name): mixed => $container->instances[$container->getAlias($name)] ?? null,
+            null,
+            Container::class,
+        );
+        $instance = $read($app, $abstract);
+
+        return \is_object($instance) ? $instance : null;
+    }
+
     /** Whether $object's class (or a parent) declares the property. */
     public static function has(object $object, string $property): bool
     {

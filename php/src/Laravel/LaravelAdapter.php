@@ -144,8 +144,8 @@ final class LaravelAdapter implements TerminableHandler
     /** Lifecycle events cost nothing when no one listens. */
     private function dispatch(object $event): void
     {
-        $events = $this->app['events'];
-        if ($events->hasListeners($event::class)) {
+        $events = FrameworkInternals::sharedInstance($this->app, 'events');
+        if ($events !== null && $events->hasListeners($event::class)) {
             $events->dispatch($event);
         }
     }

@@ -13,10 +13,10 @@ final class FlushArrayCache implements ResetStep
 {
     public function reset(Application $app, ?Request $request): ?string
     {
-        if (!$app->resolved('cache')) {
+        $manager = FrameworkInternals::sharedInstance($app, 'cache');
+        if ($manager === null) {
             return null;
         }
-        $manager = $app['cache'];
         if (FrameworkInternals::has($manager, 'stores') && isset(FrameworkInternals::get($manager, 'stores')['array'])) {
             $manager->store('array')->flush();
         }

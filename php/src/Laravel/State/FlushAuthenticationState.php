@@ -6,6 +6,7 @@ namespace LaravelRust\Bridge\Laravel\State;
 
 use Illuminate\Contracts\Foundation\Application;
 use Illuminate\Http\Request;
+use LaravelRust\Bridge\Laravel\FrameworkInternals;
 
 /** Guards cache the authenticated user: a long-lived auth manager forgets its guards. */
 final class FlushAuthenticationState implements ResetStep
@@ -15,9 +16,7 @@ final class FlushAuthenticationState implements ResetStep
         if ($app->resolved('auth.driver')) {
             $app->forgetInstance('auth.driver');
         }
-        if ($app->resolved('auth')) {
-            $app['auth']->forgetGuards();
-        }
+        FrameworkInternals::sharedInstance($app, 'auth')?->forgetGuards();
 
         return null;
     }

@@ -29,8 +29,8 @@ final class FlushLogContext implements ResetStep
 
     public function reset(Application $app, ?Request $request): ?string
     {
-        if ($app->resolved('log')) {
-            $log = $app['log'];
+        $log = FrameworkInternals::sharedInstance($app, 'log');
+        if ($log !== null) {
             if (method_exists($log, 'flushSharedContext')) {
                 $log->flushSharedContext();
             }
@@ -45,9 +45,7 @@ final class FlushLogContext implements ResetStep
             }
         }
         if ($this->facadeCache !== null) {
-            if ($app->resolved(self::CONTEXT)) {
-                $app->make(self::CONTEXT)->flush();
-            }
+            FrameworkInternals::sharedInstance($app, self::CONTEXT)?->flush();
             // Read the facade's cache without resolving: runs before the facades are cleared.
             $held = $this->facadeCache->getValue()[self::CONTEXT] ?? null;
             if (\is_object($held) && method_exists($held, 'flush')) {

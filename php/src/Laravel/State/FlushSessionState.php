@@ -6,6 +6,7 @@ namespace LaravelRust\Bridge\Laravel\State;
 
 use Illuminate\Contracts\Foundation\Application;
 use Illuminate\Http\Request;
+use LaravelRust\Bridge\Laravel\FrameworkInternals;
 
 /**
  * Session stores kept by a long-lived session manager: their attributes emptied and a new id
@@ -17,10 +18,10 @@ final class FlushSessionState implements ResetStep
 {
     public function reset(Application $app, ?Request $request): ?string
     {
-        if (!$app->resolved('session')) {
+        $manager = FrameworkInternals::sharedInstance($app, 'session');
+        if ($manager === null) {
             return null;
         }
-        $manager = $app['session'];
         foreach (method_exists($manager, 'getDrivers') ? $manager->getDrivers() : [] as $store) {
             // StartSession's save() clears isStarted(): also look at the attributes still held.
             $used = (method_exists($store, 'isStarted') && $store->isStarted())

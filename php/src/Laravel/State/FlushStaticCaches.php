@@ -6,6 +6,7 @@ namespace LaravelRust\Bridge\Laravel\State;
 
 use Illuminate\Contracts\Foundation\Application;
 use Illuminate\Http\Request;
+use LaravelRust\Bridge\Laravel\FrameworkInternals;
 use Illuminate\Support\Str;
 
 /**
@@ -19,8 +20,8 @@ final class FlushStaticCaches implements ResetStep
     public function reset(Application $app, ?Request $request): ?string
     {
         Str::flushCache();
-        if ($app->resolved('translator')) {
-            $translator = $app['translator'];
+        $translator = FrameworkInternals::sharedInstance($app, 'translator');
+        if ($translator !== null) {
             if (method_exists($translator, 'flushParsedKeys')) { // 10+
                 $translator->flushParsedKeys();
             } else {

@@ -29,10 +29,10 @@ final class FlushVite implements ResetStep
 
     public function reset(Application $app, ?Request $request): ?string
     {
-        if (!$app->resolved(self::VITE)) {
+        $vite = FrameworkInternals::sharedInstance($app, self::VITE);
+        if ($vite === null) {
             return null;
         }
-        $vite = $app->make(self::VITE);
         FrameworkInternals::set($vite, 'preloadedAssets', []);
         FrameworkInternals::set($vite, 'nonce', $this->nonce);
 

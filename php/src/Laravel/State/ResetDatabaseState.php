@@ -38,11 +38,12 @@ final class ResetDatabaseState implements ResetStep
 
     public function reset(Application $app, ?Request $request): ?string
     {
-        if (!$app->resolved('db')) {
+        $db = FrameworkInternals::sharedInstance($app, 'db');
+        if ($db === null) {
             return null;
         }
         $problem = null;
-        foreach ($app['db']->getConnections() as $name => $connection) {
+        foreach ($db->getConnections() as $name => $connection) {
             if ($connection->transactionLevel() > 0) {
                 $problem = "the request left a transaction open on database connection '{$name}'; rolled back";
                 $connection->rollBack(0);

@@ -53,7 +53,10 @@ final class RestoreEventListeners implements ResetStep
         $bootedNow = $models === $this->modelsBefore ? [] : array_diff_key($models, $this->modelsBefore);
         $this->modelsBefore = $models;
 
-        $events = $app['events'];
+        $events = FrameworkInternals::sharedInstance($app, 'events');
+        if ($events === null) {
+            return null;
+        }
         $changed = false;
         foreach ($this->boot as $property => $value) {
             $current = FrameworkInternals::get($events, $property);

@@ -7,6 +7,7 @@ namespace LaravelRust\Bridge\Laravel\State;
 use Carbon\Carbon;
 use Illuminate\Contracts\Foundation\Application;
 use Illuminate\Http\Request;
+use LaravelRust\Bridge\Laravel\FrameworkInternals;
 
 /** App::setLocale() / Carbon::setLocale() in a request change a shared translator and a static. */
 final class RestoreLocale implements ResetStep
@@ -30,8 +31,8 @@ final class RestoreLocale implements ResetStep
 
     public function reset(Application $app, ?Request $request): ?string
     {
-        if ($this->locale !== null && $app->resolved('translator')) {
-            $translator = $app['translator'];
+        $translator = $this->locale !== null ? FrameworkInternals::sharedInstance($app, 'translator') : null;
+        if ($translator !== null) {
             if ($translator->getLocale() !== $this->locale) {
                 $translator->setLocale($this->locale);
             }

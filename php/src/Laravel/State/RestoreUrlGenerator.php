@@ -35,10 +35,10 @@ final class RestoreUrlGenerator implements ResetStep
 
     public function reset(Application $app, ?Request $request): ?string
     {
-        if ($this->boot === [] || !$app->resolved('url')) {
+        $url = $this->boot === [] ? null : FrameworkInternals::sharedInstance($app, 'url');
+        if ($url === null) {
             return null;
         }
-        $url = $app['url'];
         $changed = false;
         foreach ($this->boot as $property => $value) {
             if (FrameworkInternals::get($url, $property) !== $value) {

@@ -29,14 +29,14 @@ final class RestoreViewState implements ResetStep
 
     public function reset(Application $app, ?Request $request): ?string
     {
-        if ($this->shared !== null && $app->resolved('view')) {
-            $view = $app['view'];
+        $view = $this->shared !== null ? FrameworkInternals::sharedInstance($app, 'view') : null;
+        if ($view !== null) {
             if ($view->getShared() !== $this->shared) {
                 FrameworkInternals::set($view, 'shared', $this->shared);
             }
         }
-        if ($app->resolved('view.engine.resolver')) {
-            $resolver = $app['view.engine.resolver'];
+        $resolver = FrameworkInternals::sharedInstance($app, 'view.engine.resolver');
+        if ($resolver !== null) {
             if (method_exists($resolver, 'forget')) {
                 $resolver->forget('blade');
                 $resolver->forget('php');
