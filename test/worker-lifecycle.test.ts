@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config.js';
 import { PhpConnection, type ExchangeOutcome, type ResponseHandler } from '../src/pool/connection.js';
 import type { PhpWorker } from '../src/pool/php-worker.js';
 import { WorkerScheduler } from '../src/pool/scheduler.js';
-import { Supervisor } from '../src/supervisor/supervisor.js';
+import { replacementLead, Supervisor } from '../src/supervisor/supervisor.js';
 import type { RequestHead } from '../src/codec/messages.js';
 import { ROOT } from './helpers/server.js';
 
@@ -187,5 +187,34 @@ describe('the worker record through supervisor and scheduler (fake PHP worker)',
     await until('the retired worker to exit', () => worker.state === 'exited');
     await until('a replacement', () => idleWorker(supervisor));
     expect(worker.served).toBe(1);
+  });
+  it('a worker nearing MAX_REQUESTS has its replacement booted before it recycles, so the pool is never a worker short', async () => {
+    // MAX_REQUESTS=5: the replacement boots after the 4th request (replacementLead(5) = 1).
+    expect(replacementLead(5)).toBe(1);
+    expect(replacementLead(100_000)).toBe(1_000);
+    const { supervisor, scheduler } = start({ MAX_REQUESTS: '5' });
+    await supervisor.start();
+    const old = await until('an idle worker', () => idleWorker(supervisor));
+    for (let i = 1; i <= 4; i++) {
+      const worker = await acquire(scheduler);
+      expect(worker).toBe(old);
+      supervisor.settle(worker, await exchange(worker, '/ok', recorder()));
+      if (i < 4) expect(supervisor.liveCount).toBe(1);
+    }
+    // Booting beside the old worker, which still serves.
+    expect(supervisor.liveCount).toBe(2);
+    const fresh = await until('the replacement ready', () => [...supervisor.workers()].find((w) => w !== old && w.state === 'idle'));
+    expect(old.state).toBe('idle');
+    // The 5th request is the old worker's last (the fake worker says so with /stop, as PHP does at MAX_REQUESTS).
+    const busy = old.state === 'idle' && scheduler.take(old) ? old : null;
+    expect(busy).toBe(old);
+    supervisor.settle(old, await exchange(old, '/stop', recorder()));
+    expect(old.state).toBe('stopping');
+    expect(old.leaveReason).toBe('recycled');
+    // The replacement serves at once, and no third worker is started for the old one's exit.
+    expect(supervisor.readyCount).toBe(1);
+    await until('the old worker gone', () => ![...supervisor.workers()].includes(old));
+    expect(supervisor.liveCount).toBe(1);
+    expect(await acquire(scheduler)).toBe(fresh);
   });
 });

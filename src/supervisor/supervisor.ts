@@ -22,6 +22,14 @@ import { claimSocketPath, listWorkerSockets, prepareWorkerSocketDir, removeQuiet
 const MAX_CONCURRENT_BOOTS = 2;
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
+/**
+ * How many requests before MAX_REQUESTS a worker's replacement starts booting: 1 % of the limit,
+ * between 1 and 1,000 (at 1,000 Laravel requests a second per worker, a second ahead; a boot
+ * takes a few hundred milliseconds).
+ */
+export function replacementLead(maxRequests: number): number {
+  return Math.min(1_000, Math.max(1, Math.ceil(maxRequests / 100)));
+}
 
 export interface WorkerStatus {
   id: number;
@@ -49,6 +57,8 @@ export class Supervisor {
   readonly #cpuIdle = new CpuIdleMeter();
   /** Read once: each availableParallelism() is a sched_getaffinity system call, and growth is asked about per waiting request. */
   readonly #cores = availableParallelism();
+  /** The request count at which a worker's replacement starts booting (0: MAX_REQUESTS is off). */
+  readonly #replaceAt: number;
   /** Told of every worker whose process is gone, its leaveReason set (metrics, status). */
   onWorkerExit: ((worker: PhpWorker) => void) | null = null;
 
@@ -57,6 +67,7 @@ export class Supervisor {
     this.#scheduler = scheduler;
     this.#log = log.child({ component: 'supervisor' });
     this.#healthConnections = new ConnectionTable(config.connectTimeoutMs);
+    this.#replaceAt = config.maxRequests > 0 ? config.maxRequests - replacementLead(config.maxRequests) : 0;
     scheduler.on('pressure', () => this.#grow());
   }
 
@@ -117,6 +128,7 @@ export class Supervisor {
     }
     if (worker.state !== 'busy' && worker.state !== 'draining') return; // already killed or gone
     worker.served++;
+    if (worker.served === this.#replaceAt) this.#bootReplacementFor(worker);
     if (outcome.kind === 'broken') {
       this.kill(worker, 'broken', outcome.error.message);
       return;
@@ -265,6 +277,18 @@ export class Supervisor {
         this.kill(worker, 'broken', `health check failed: ${(err as Error).message}`);
       }
     }
+  }
+
+  /**
+   * A worker nears MAX_REQUESTS: its replacement boots now, while it still serves, as a reload
+   * does, so its recycle never leaves the pool a worker short for the length of a Laravel boot
+   * (half the capacity of a 2-worker pool). The pool is one over its size until the old one exits.
+   */
+  #bootReplacementFor(worker: PhpWorker): void {
+    if (this.#stopping || this.#reloading !== null || this.#bootFailures > 0 || worker.state !== 'busy') return;
+    if (this.#bootingCount() >= MAX_CONCURRENT_BOOTS) return;
+    this.#log.info({ worker: worker.id, served: worker.served }, 'PHP worker nears MAX_REQUESTS; booting its replacement');
+    this.#spawn();
   }
 
   /** Starts one worker; resolves with its pid once it is ready. */
