@@ -20,11 +20,17 @@ final class ApplicationFactory
      * Resolved at boot and shared by every request, as Octane's default `warm` list: building
      * them per request would cost time (a database manager per request would reconnect), and the
      * reset steps put their per-request state back. config('laravel-rust.warm') adds to it.
+     * Beyond Octane's list: the redirector and the response factory, which nearly every request
+     * resolves (the router's response handling, redirects) and which hold no per-request state
+     * (the URL generator, the session store and the view factory, all warmed, and macros, which
+     * RestoreMacros covers); built in each request's sandbox they cost 55,000 instructions a
+     * request (docs/PERFORMANCE.md).
      */
     public const WARM = [
         'auth', 'cache', 'cache.store', 'config', 'cookie', 'db', 'db.factory', 'db.transactions',
         'encrypter', 'files', 'hash', 'log', 'router', 'routes', 'session', 'session.store',
         'translator', 'url', 'view',
+        'redirect', 'Illuminate\\Contracts\\Routing\\ResponseFactory',
     ];
 
     /** Loads the app at $basePath (vendor/autoload.php + bootstrap/app.php) without booting it. */

@@ -25,6 +25,7 @@ final class RestoreMacros implements ResetStep
         'Illuminate\\Routing\\Route',
         'Illuminate\\Routing\\UrlGenerator',
         'Illuminate\\Routing\\ResponseFactory',
+        'Illuminate\\Routing\\Redirector',
         'Illuminate\\Support\\Str',
         'Illuminate\\Support\\Stringable',
         'Illuminate\\Support\\Arr',
