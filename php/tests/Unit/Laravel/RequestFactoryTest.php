@@ -294,4 +294,41 @@ final class RequestFactoryTest extends LaravelTestCase
         self::assertSame('2', $request->input('page'));
         self::assertSame(['name' => 'Ada', 'nested' => ['n' => 1]], $request->json()->all());
     }
+
+    /**
+     * Laravel 10-12 build the request directly, not through createFromBase(): the result must be
+     * the request createFromBase() gives for the same inputs (JSON, form, query and cookies).
+     *
+     * @dataProvider requestShapes
+     */
+    public function testTheDirectConstructionMatchesCreateFromBase(string $method, string $uri, array $headers, string $body): void
+    {
+        $request = $this->create(self::request($method, $uri, $headers, $body));
+        $symfony = new \Symfony\Component\HttpFoundation\Request(
+            // The same inputs: for a JSON body the form fields are empty and the JSON becomes the input.
+            $request->query->all(), $request->isJson() ? [] : $request->request->all(),
+            [], $request->cookies->all(), [], $request->server->all(), $request->getContent()
+        );
+        $reference = IlluminateRequest::createFromBase($symfony);
+
+        self::assertSame($reference->query->all(), $request->query->all());
+        self::assertSame($reference->request->all(), $request->request->all());
+        self::assertSame($reference->cookies->all(), $request->cookies->all());
+        self::assertSame($reference->server->all(), $request->server->all());
+        self::assertSame($reference->headers->all(), $request->headers->all());
+        self::assertSame($reference->getContent(), $request->getContent());
+        self::assertSame($reference->all(), $request->all());
+        self::assertSame($reference->isJson(), $request->isJson());
+    }
+
+    /** @return array<string, array{string, string, list<array{string, string}>, string}> */
+    public static function requestShapes(): array
+    {
+        return [
+            'GET with a query and cookies' => ['GET', '/search?q=a+b&tags[]=x&tags[]=y', [['host', 'example.test'], ['cookie', 'a=1; b=two']], ''],
+            'JSON POST' => ['POST', '/api/things?page=2', [['content-type', 'application/json'], ['accept', 'application/json']], '{"name":"Ada","n":[1,2]}'],
+            'form POST' => ['POST', '/form', [['content-type', 'application/x-www-form-urlencoded']], 'a=1&b%5B%5D=2&b%5B%5D=3'],
+            'text PUT' => ['PUT', '/raw', [['content-type', 'text/plain']], 'just text'],
+        ];
+    }
 }
