@@ -6,8 +6,8 @@ namespace LaravelRust\Bridge\Laravel\State;
 
 use Illuminate\Contracts\Foundation\Application;
 use Illuminate\Http\Request;
-use LaravelRust\Bridge\Laravel\FrameworkInternals;
 use Illuminate\Support\Str;
+use LaravelRust\Bridge\Laravel\FrameworkInternals;
 
 /**
  * Memo caches that grow with what requests ask for: Str's snake/camel/studly caches, the
