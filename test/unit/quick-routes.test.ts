@@ -7,6 +7,17 @@ describe('QuickRoutes', () => {
     expect(QuickRoutes.key('POST', '/api/ping')).toBe('POST /api/ping');
   });
 
+  it('counts id segments (numbers, UUIDs, ULIDs, long hex) as one route, and leaves words alone', () => {
+    expect(QuickRoutes.key('GET', '/api/users/42?tab=1')).toBe('GET /api/users/{id}');
+    expect(QuickRoutes.key('GET', '/api/users/7/posts/19')).toBe('GET /api/users/{id}/posts/{id}');
+    expect(QuickRoutes.key('GET', '/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301')).toBe('GET /orders/{id}');
+    expect(QuickRoutes.key('GET', '/events/01ARZ3NDEKTSV4RRFFQ69G5FAV')).toBe('GET /events/{id}');
+    expect(QuickRoutes.key('GET', '/blobs/507f1f77bcf86cd799439011')).toBe('GET /blobs/{id}');
+    expect(QuickRoutes.key('GET', '/api/v2/users')).toBe('GET /api/v2/users');
+    expect(QuickRoutes.key('GET', '/reports/2fa-setup')).toBe('GET /reports/2fa-setup');
+    expect(QuickRoutes.key('GET', '/')).toBe('GET /');
+  });
+
   it('a route is quick once its average exchange time is under the bound; unmeasured routes are not', () => {
     const routes = new QuickRoutes(10);
     expect(routes.isQuick('GET /a')).toBe(false);
@@ -19,13 +30,14 @@ describe('QuickRoutes', () => {
     expect(routes.isQuick('GET /a')).toBe(false);
   });
 
-  it('remembers a bounded number of routes, forgetting the oldest', () => {
+  it('remembers a bounded number of routes, forgetting the one measured least recently', () => {
     const routes = new QuickRoutes(10, 2);
-    routes.record('GET /1', 1);
-    routes.record('GET /2', 1);
-    routes.record('GET /3', 1);
-    expect(routes.isQuick('GET /1')).toBe(false);
-    expect(routes.isQuick('GET /2')).toBe(true);
-    expect(routes.isQuick('GET /3')).toBe(true);
+    routes.record('GET /a', 1);
+    routes.record('GET /b', 1);
+    routes.record('GET /a', 1); // /a measured again: /b is now the least recent
+    routes.record('GET /c', 1);
+    expect(routes.isQuick('GET /a')).toBe(true);
+    expect(routes.isQuick('GET /b')).toBe(false);
+    expect(routes.isQuick('GET /c')).toBe(true);
   });
 });
