@@ -106,6 +106,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
       worker.inFlight = 1;
       this.#nowServing(worker, waiter.quick);
       waiter.resolve(worker);
+      this.#pipelineNextWaiter(worker);
       return;
     }
     if (worker.state === 'busy') worker.moveTo('idle');
@@ -130,14 +131,20 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     // Its pipelined request is current now.
     if (worker.streaming || worker.inFlight !== 1) return;
     this.#nowServing(worker, worker.nextQuick);
-    if (worker.currentQuick && this.#waitersHead < this.#waiters.length && this.pipelines && this.#pipelineWhen()) {
-      const waiter = this.#nextWaiter();
-      if (waiter !== null) {
-        this.#serving.delete(worker);
-        this.#putBehind(worker, waiter.quick);
-        waiter.resolve(worker);
-      }
-    }
+    this.#pipelineNextWaiter(worker);
+  }
+
+  /**
+   * A worker just began a request and has room behind it: the oldest waiter goes there, when
+   * pipelining would take a newcomer (so a request that arrives later never passes one queued).
+   */
+  #pipelineNextWaiter(worker: PhpWorker): void {
+    if (!worker.currentQuick || this.#waitersHead >= this.#waiters.length || !this.pipelines || !this.#pipelineWhen()) return;
+    const waiter = this.#nextWaiter();
+    if (waiter === null) return;
+    this.#serving.delete(worker);
+    this.#putBehind(worker, waiter.quick);
+    waiter.resolve(worker);
   }
 
   /** Its current response streams: nothing more is pipelined behind it until it ends. */
@@ -161,7 +168,9 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
       this.#nowServing(worker, quick);
       return worker;
     }
-    const behind = this.#pipelineTarget();
+    // Behind a busy worker only when nobody is queued, or for a request handed back: the queue
+    // is served in arrival order.
+    const behind = this.#waiting === 0 || urgent ? this.#pipelineTarget() : null;
     if (behind !== null) {
       this.#putBehind(behind, quick);
       this.emit('pressure', this.#waiting);

@@ -209,8 +209,12 @@ describe('WorkerScheduler', () => {
       s.offer(w);
       now(quick(s));
       queued(quick(s));
+      expect(w.inFlight).toBe(1);
       full = true;
-      expect(now(quick(s))).toBe(w);
+      // Full now, but one is queued already: the newcomer queues behind it (arrival order).
+      queued(quick(s));
+      expect(w.inFlight).toBe(1);
+      expect(s.waiting).toBe(2);
       const off = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
       const x = worker(2);
       off.offer(x);
@@ -218,6 +222,28 @@ describe('WorkerScheduler', () => {
       queued(off.acquire());
       expect(off.pipelines).toBe(false);
       expect(x.inFlight).toBe(1);
+    });
+
+    it('a request that arrives later never passes one queued: the freed worker takes the oldest, the next goes behind it', async () => {
+      let full = false;
+      const s = pipelining(10, () => full);
+      const w = worker(1);
+      s.offer(w);
+      now(quick(s));
+      const first = queued(quick(s)); // the CPU had room: queued, not pipelined
+      full = true;
+      const second = queued(quick(s));
+      const third = queued(quick(s));
+      s.release(w);
+      expect(await first.promise).toBe(w);
+      expect(await second.promise).toBe(w);
+      expect(w.inFlight).toBe(2);
+      expect(s.waiting).toBe(1);
+      // The pipelined one becomes current; the third goes behind it.
+      s.release(w);
+      expect(await third.promise).toBe(w);
+      expect(w.inFlight).toBe(2);
+      expect(s.waiting).toBe(0);
     });
 
     it('a retried request is queued even when MAX_QUEUE is reached', async () => {
