@@ -120,6 +120,29 @@ describe.each(LARAVEL_APPS)('$name', (app) => {
       expect(existsSync(counter)).toBe(false);
     });
 
+    it('stops the PHP side\'s work when the client leaves before the stream\'s head (server-sent events)', async () => {
+      const id = `h${Date.now()}`;
+      const counter = join(storage, `sse-${id}.count`);
+      const controller = new AbortController();
+      // The controller takes 400 ms before the stream begins; the client leaves after 100.
+      const pending = fetch(`${server.url}/api/sse?id=${id}&delay=400`, { signal: controller.signal }).catch(() => null);
+      await new Promise((r) => setTimeout(r, 100));
+      controller.abort();
+      await pending;
+      // The producer starts after the delay, writes its first tick, and is stopped at its first
+      // write; left running it would count on, 20 ticks a second.
+      const started = Date.now();
+      while (!existsSync(counter) && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      const afterStop = Number(readFileSync(counter, 'utf8'));
+      await new Promise((r) => setTimeout(r, 600));
+      expect(Number(readFileSync(counter, 'utf8'))).toBe(afterStop);
+      expect(afterStop).toBeLessThan(10);
+      rmSync(counter, { force: true });
+      const ping = await Promise.all([fetch(`${server.url}/api/ping`), fetch(`${server.url}/api/ping`)]);
+      expect(ping.map((r) => r.status)).toEqual([200, 200]);
+    });
+
     it('answers HEAD on a streamed response without a body', async () => {
       const res = await fetch(`${server.url}/api/stream?chunks=3`, { method: 'HEAD' });
       expect(res.status).toBe(200);

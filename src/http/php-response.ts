@@ -76,6 +76,13 @@ export class PhpResponseWriter implements ResponseHandler {
   onHead(head: ResponseHeadInfo, flow: FlowControl): void {
     this.#flow = flow;
     if (head.streamed) this.#o.onStreamed?.();
+    if (this.#discarding) {
+      // Answered already, or the client left before the head: nobody will read a stream, so its
+      // producer is stopped now (an SSE loop would otherwise hold the worker until
+      // REQUEST_TIMEOUT, and be killed then).
+      if (head.streamed) flow.cancel();
+      return;
+    }
     const unsafe = findUnsafeHeader(head.headers);
     if (unsafe !== null) {
       const error = new BridgeError('BAD_RESPONSE_HEADER', `the app sent response header "${unsafe}" with an invalid name or a CR/LF in its value`);

@@ -236,6 +236,8 @@ class DiagnosticsController
     {
         $id = preg_replace('/[^a-z0-9-]/i', '', (string) $request->query('id', 'default'));
         $file = storage_path("app/sse-{$id}.count");
+        // ?delay=ms: the controller takes that long before the response (and its head) exists.
+        usleep(1000 * min(5000, max(0, (int) $request->query('delay', 0))));
 
         return response()->stream(function () use ($file) {
             for ($tick = 1; ; $tick++) {
