@@ -25,20 +25,16 @@ final class RequestFactory
     private array $cgiNames = [];
 
     /**
-     * Laravel 8 only: sets `request` to getInputSource() on a directly constructed request, which
-     * is all createFromBase() adds there after building the request twice (null elsewhere).
+     * What createFromBase() does to a request after building it, for the versions whose
+     * createFromBase() builds throwaway requests first (null elsewhere): with no uploads to
+     * filter, the request is then built directly and this sets its input. Laravel 8 sets
+     * `request` to getInputSource() (its createFromBase() builds the request twice, ~4 µs);
+     * Laravel 10 to 12 give a JSON request its JSON body as input (theirs builds a Symfony request
+     * and one more for filterFiles(), about 58,000 instructions, docs/PERFORMANCE.md).
      *
      * @var null|\Closure(IlluminateRequest):void
      */
     private ?\Closure $setInputSource = null;
-
-    /**
-     * Laravel 10 to 12: createFromBase() builds two requests besides the one it returns (the
-     * Symfony one it is given, and one to call filterFiles() on), then gives a JSON request its
-     * JSON body as input; with no uploads to filter, the same request is built directly (about
-     * 58,000 instructions less per request, docs/PERFORMANCE.md).
-     */
-    private bool $direct = false;
 
     /**
      * @param bool $sendfile the front door serves files the app hands over (SENDFILE_ROOTS): every
@@ -47,16 +43,18 @@ final class RequestFactory
      */
     public function __construct(Application $app, private readonly bool $sendfile = false)
     {
-        // Laravel 8's createFromBase() builds the request twice ((new static)->duplicate()) and
-        // then sets request = getInputSource(); doing that directly saves ~4 µs per request.
-        // Later versions changed createFromBase() (JSON-only input source): 10 to 12 build the
-        // same request directly when there are no uploads ($direct); others keep calling it.
+        // Other versions (9, and any not checked yet) keep calling createFromBase().
         $major = (int) $app->version();
-        $this->direct = $major >= 10 && $major <= 12;
         if ($major === 8 && method_exists(IlluminateRequest::class, 'getInputSource')) {
             $this->setInputSource = \Closure::bind(static function (IlluminateRequest $request): void {
                 $request->request = $request->getInputSource();
             }, null, IlluminateRequest::class);
+        } elseif ($major >= 10 && $major <= 12) {
+            $this->setInputSource = static function (IlluminateRequest $request): void {
+                if ($request->isJson()) {
+                    $request->request = $request->json();
+                }
+            };
         }
 
         $public = method_exists($app, 'publicPath') ? $app->publicPath() : $app->basePath().'/public';
@@ -151,15 +149,6 @@ final class RequestFactory
         if ($this->setInputSource !== null && $files === []) {
             $request = new IlluminateRequest($query, $post, [], $cookies, [], $server, $content);
             ($this->setInputSource)($request);
-
-            return $request;
-        }
-
-        if ($this->direct && $files === []) {
-            $request = new IlluminateRequest($query, $post, [], $cookies, [], $server, $content);
-            if ($request->isJson()) {
-                $request->request = $request->json();
-            }
 
             return $request;
         }
