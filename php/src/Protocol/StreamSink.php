@@ -25,8 +25,11 @@ final class StreamSink implements ResponseSink
 
     public function write(string $bytes): void
     {
-        if ($bytes === '' || $this->lost !== null) {
+        if ($bytes === '') {
             return;
+        }
+        if ($this->lost !== null) {
+            throw new StreamCancelled('the connection to Node is gone: '.$this->lost->getMessage());
         }
         if ($this->cancelled) {
             throw new StreamCancelled('the client went away');
@@ -40,7 +43,11 @@ final class StreamSink implements ResponseSink
             $this->writer->writeBody($this->connection, $this->id, $bytes, 0);
             $this->written += \strlen($bytes);
         } catch (ConnectionClosed $e) {
+            // Stopped like a cancel: a producer left to run (an endless SSE loop) would never
+            // return to the worker's loop, which notices that Node itself is gone and exits.
             $this->lost = $e;
+
+            throw new StreamCancelled('the connection to Node is gone: '.$e->getMessage());
         }
     }
 

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace LaravelRust\Bridge\Tests\Unit\Protocol;
 
+use LaravelRust\Bridge\Protocol\ConnectionClosed;
 use LaravelRust\Bridge\Protocol\FrameCodec;
 use LaravelRust\Bridge\Protocol\Response;
 use LaravelRust\Bridge\Protocol\ResponseSink;
@@ -206,6 +207,27 @@ final class ResponseWriterTest extends TestCase
         self::assertSame(0, $writes, 'the CANCEL was waiting before the first write');
         self::assertSame([[FrameCodec::RESPONSE_HEAD, 0, 70], [FrameCodec::RESPONSE_BODY, self::STOP, 0]], self::shape($frames));
         self::assertMatchesRegularExpression('/^\[php-worker \d+\] \[info\] streamed response to request 9 cancelled by the client after 0 bytes\n/', $this->workerLog());
+    }
+
+    public function testAConnectionLostMidStreamStopsTheProducerAtItsNextWrite(): void
+    {
+        [$connection, $peer] = Wire::socketPair();
+        $writes = 0;
+        $producer = static function (ResponseSink $sink) use ($peer, &$writes): void {
+            $sink->write('first');
+            fclose($peer); // Node is gone (it crashed, or was killed)
+            while ($writes < 1000) { // an endless server-sent-events loop, bounded for the test
+                $writes++;
+                $sink->write("data: {$writes}\n\n");
+            }
+        };
+        try {
+            $this->writer->send($connection, 9, new Response(200, [], '', $producer), static fn () => self::END);
+            self::fail('the lost connection was not reported');
+        } catch (ConnectionClosed) {
+            // The worker drops the connection; its loop then sees whether Node itself is gone.
+        }
+        self::assertLessThanOrEqual(2, $writes, 'the producer ran on after the connection was lost');
     }
 
     public function testARequestPipelinedBehindAStreamIsHandedBackUnrunBeforeTheHead(): void
