@@ -54,11 +54,13 @@ export interface Config {
   /** 0 = PHP sockets on the main thread (no thread hop). */
   readonly workerThreads: number;
   /**
-   * When no PHP worker is idle and the CPU is full, send a request behind a busy worker's
-   * current one if that began less than this long ago, instead of queueing it (one deep;
-   * main-thread sockets only, i.e. WORKER_THREADS=0). 0 = never.
+   * When no PHP worker is idle, send a request behind a busy worker's current one (and the
+   * others already behind it) when it is expected to start within this long, instead of
+   * queueing it (main-thread sockets only, i.e. WORKER_THREADS=0). 0 = never.
    */
   readonly pipelineWindowMs: number;
+  /** Most requests waiting on one PHP worker's socket behind its current one (PIPELINE_DEPTH). */
+  readonly pipelineDepth: number;
   readonly requestTimeoutMs: number;
   /** Most time a client may take to send its whole body (slow-client protection), like nginx's client_body_timeout. */
   readonly clientTimeoutMs: number;
@@ -252,6 +254,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     poolGrowIdleCpu: intIn('POOL_GROW_IDLE_CPU', 15, 0, 100, ' (percent of the CPU)') / 100,
     workerThreads: intIn('WORKER_THREADS', defaultWorkerThreads(), 0, 64),
     pipelineWindowMs: intIn('PIPELINE_WINDOW_MS', 10, 0, 60_000, ' (milliseconds, 0 = no pipelining)'),
+    pipelineDepth: intIn('PIPELINE_DEPTH', 8, 1, 64),
     requestTimeoutMs: seconds('REQUEST_TIMEOUT', 60, 0.01, 86_400),
     clientTimeoutMs: seconds('CLIENT_TIMEOUT', 30, 0.01, 86_400),
     maxBodySize: read('MAX_BODY_SIZE', () => parseSize('MAX_BODY_SIZE', source['MAX_BODY_SIZE'] ?? '10m')),

@@ -4,6 +4,7 @@
  * SHUTDOWN_DELAY while still serving, then connections closed, then in-flight requests finished
  * within SHUTDOWN_GRACE) and exit 0. SIGUSR1 reopens the log files, SIGHUP reloads PHP workers.
  */
+import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type Config } from './config.js';
@@ -54,12 +55,15 @@ async function run(config: Config, log: Logger): Promise<void> {
   mkdirSync(dirname(config.socketPath), { recursive: true });
   await claimSocketPath(config.socketPath, 'SOCKET_PATH');
   // Pipelining needs the request's body on the main thread to send it again when a worker hands
-  // it back, which a thread hop (the body transferred away) does not keep. It is worth it only
-  // while the CPU is full (the supervisor's reading, the one that stops the pool's growth).
+  // it back, which a thread hop (the body transferred away) does not keep. How long a request
+  // may be expected to wait behind others depends on whether the CPU is full (the supervisor's
+  // reading, the one that stops the pool's growth).
   const scheduler: WorkerScheduler = new WorkerScheduler({
     maxQueue: config.maxQueue,
     pipelineWindowMs: config.workerThreads === 0 ? config.pipelineWindowMs : 0,
-    pipelineWhen: (): boolean => supervisor.cpuFull(),
+    pipelineDepth: config.pipelineDepth,
+    cpuFull: (): boolean => supervisor.cpuFull(),
+    spreadUpTo: availableParallelism(),
   });
   const supervisor = new Supervisor(config, scheduler, log);
   const dispatcher = createDispatcher({ threads: config.workerThreads, connectTimeoutMs: config.connectTimeoutMs, maxInFlight: config.poolMax });

@@ -391,9 +391,9 @@ export class HttpServer {
     // A request pipelined behind another worker's request may be handed back unrun (that worker
     // started streaming, stopped or died first): it is then sent again, ahead of the queue.
     const route = QuickRoutes.key(head.method, head.uri);
-    const quick = this.#quickRoutes.isQuick(route);
+    const estimate = this.#quickRoutes.estimate(route);
     for (let retried = false; ; retried = true) {
-      const acquired = scheduler.acquire(retried, quick);
+      const acquired = scheduler.acquire(retried, estimate);
       if ('promise' in acquired) {
         // Waiting in the queue: a client that leaves gives up its place at once, so dead
         // requests never hold queue room or a worker.
@@ -474,13 +474,15 @@ export class HttpServer {
 
   /**
    * One exchange with the reserved worker: the request goes out, the handler gets the response,
-   * the route's time is learnt (QuickRoutes), and the supervisor settles the worker's fate.
+   * the route's service time is learnt (QuickRoutes), and the supervisor settles the worker's fate.
    */
   async #exchange(worker: PhpWorker, head: RequestHead, body: ArrayBuffer | null, handler: ResponseHandler, route: string): Promise<ExchangeOutcome> {
     const { dispatcher, supervisor, config } = this.#deps;
     const sent = performance.now();
     const outcome = await dispatcher.run({ workerId: worker.id, socketPath: worker.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler);
-    if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - sent);
+    // Its service time: from when it became the worker's current request (a pipelined one waited
+    // behind others first; the worker's fate is settled below, so currentSince is still its own).
+    if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - Math.max(sent, worker.currentSince));
     supervisor.settle(worker, outcome);
     return outcome;
   }
@@ -503,10 +505,10 @@ export class HttpServer {
       if (worker !== null) supervisor.kill(worker, 'timeout', error.message);
     }, config.requestTimeoutMs);
     const route = QuickRoutes.key(head.method, head.uri);
-    const quick = this.#quickRoutes.isQuick(route);
+    const estimate = this.#quickRoutes.estimate(route);
     for (let retried = false; ; retried = true) {
       try {
-        const acquired = scheduler.acquire(retried, quick);
+        const acquired = scheduler.acquire(retried, estimate);
         if ('promise' in acquired) {
           cancelWait = acquired.cancel;
           worker = await acquired.promise;

@@ -1,9 +1,9 @@
 /**
  * One Unix-socket connection to one PHP worker process. Owned by a single thread; carries one
- * exchange at a time, plus at most one request pipelined behind it (src/pool/scheduler.ts): that
- * one is sent at once and waits on the worker's socket, and PHP reads it when the current one is
- * over. PHP may hand it back unrun with an ERROR `RETRY` (when it starts streaming), and when the
- * connection fails before it became current it never ran either: both end it as `retry`.
+ * exchange at a time, plus the requests pipelined behind it (src/pool/scheduler.ts): those are
+ * sent at once and wait on the worker's socket, and PHP reads each when the one before is over.
+ * PHP may hand them back unrun with an ERROR `RETRY` (when it starts streaming), and when the
+ * connection fails before one became current it never ran either: both end it as `retry`.
  *
  * A response reaches its consumer the one way every response takes, buffered or streamed: the
  * `ResponseHandler` events (head, body chunks, end or error), as undici's dispatcher handlers do.
@@ -96,8 +96,10 @@ export class PhpConnection {
   #reader: FrameReader;
   #nextId = 1;
   #exchange: Exchange | null = null;
-  /** The request pipelined behind `#exchange`, already written to the socket. */
-  #next: RequestExchange | null = null;
+  /** Requests pipelined behind `#exchange`, in the order they were written (PHP serves them in that order). */
+  #queue: RequestExchange[] = [];
+  /** Requests sent this turn of the event loop, not yet written (#send). */
+  #outbox: Uint8Array[] = [];
   #closed: BridgeError | null = null;
   #onClose: (() => void) | null = null;
 
@@ -184,7 +186,7 @@ export class PhpConnection {
       return Promise.resolve(RETRY);
     }
     const current = this.#exchange;
-    if (current !== null && (current.kind !== 'request' || this.#next !== null)) {
+    if (current !== null && current.kind !== 'request') {
       const error = new BridgeError('INTERNAL', 'PHP connection already has an exchange in flight');
       deliver(() => handler.onError(error));
       return Promise.resolve({ kind: 'lost', error });
@@ -193,8 +195,8 @@ export class PhpConnection {
     return new Promise((settle) => {
       const exchange: RequestExchange = { kind: 'request', id, handler, settle, headSeen: false, abandoned: false, cancelled: false };
       if (current === null) this.#exchange = exchange;
-      else this.#next = exchange;
-      this.#socket.write(encodeRequest(id, head, body));
+      else this.#queue.push(exchange);
+      this.#send(encodeRequest(id, head, body));
     });
   }
 
@@ -204,6 +206,7 @@ export class PhpConnection {
     const id = this.#takeId();
     return new Promise((resolve, reject) => {
       this.#exchange = { kind: 'ping', id, resolve, reject };
+      this.#flush();
       this.#socket.write(encodeFrame(FrameType.PING, FrameFlags.NONE, id));
     });
   }
@@ -212,6 +215,30 @@ export class PhpConnection {
   close(): void {
     this.#fail(new BridgeError('WORKER_CRASHED', 'connection closed by the bridge'), 'lost');
   }
+
+  /**
+   * Sends a request with the others sent to this worker in the same turn of the event loop:
+   * they go out together (one writev) once the turn's callbacks are done, so a worker handed a
+   * batch is woken once for all of it (docs/PERFORMANCE.md, item 13).
+   */
+  #send(bytes: Uint8Array): void {
+    if (this.#outbox.push(bytes) === 1) setImmediate(this.#flush);
+  }
+
+  /** Writes what #send collected; also called before any other frame, so frames keep their order. */
+  readonly #flush = (): void => {
+    const out = this.#outbox;
+    if (out.length === 0) return;
+    this.#outbox = [];
+    if (this.#closed) return;
+    if (out.length === 1) {
+      this.#socket.write(out[0]!);
+      return;
+    }
+    this.#socket.cork();
+    for (const bytes of out) this.#socket.write(bytes);
+    this.#socket.uncork();
+  };
 
   #takeId(): number {
     const id = this.#nextId;
@@ -240,6 +267,7 @@ export class PhpConnection {
   #cancel(exchange: RequestExchange): void {
     if (this.#exchange !== exchange || exchange.cancelled || this.#closed) return;
     exchange.cancelled = true;
+    this.#flush(); // the request itself may still be in the outbox
     this.#socket.write(encodeFrame(FrameType.CANCEL, FrameFlags.NONE, exchange.id));
     this.#socket.resume();
   }
@@ -250,11 +278,11 @@ export class PhpConnection {
       throw new FrameError('FRAME_UNEXPECTED', `${frameTypeName(frame.type)} frame arrived while no request was in flight`);
     }
     if (frame.id !== exchange.id) {
-      const next = this.#next;
-      if (next !== null && frame.id === next.id && frame.type === FrameType.ERROR && decodeWorkerError(frame.payload).code === 'RETRY') {
-        // PHP handed the pipelined request back without running it (it is streaming the current one).
-        this.#next = null;
-        next.settle(RETRY);
+      const index = this.#queue.findIndex((e) => e.id === frame.id);
+      if (index !== -1 && frame.type === FrameType.ERROR && decodeWorkerError(frame.payload).code === 'RETRY') {
+        // PHP handed a pipelined request back without running it (it is streaming the current one).
+        const [next] = this.#queue.splice(index, 1);
+        next!.settle(RETRY);
         return;
       }
       throw new FrameError('FRAME_WRONG_REQUEST_ID', `${frameTypeName(frame.type)} frame for request ${frame.id}, but request ${exchange.id} is in flight`);
@@ -306,18 +334,17 @@ export class PhpConnection {
     }
   }
 
-  /** The exchange ended on the PHP side (END, or an ERROR frame); the pipelined one, if any, becomes current. */
+  /** The exchange ended on the PHP side (END, or an ERROR frame); the first pipelined one, if any, becomes current. */
   #settle(exchange: RequestExchange, stopping: boolean, error: BridgeError | null): void {
-    // A worker that stops after this response never reads the pipelined request: it stays
-    // `#next`, which #fail below hands back (RETRY).
-    this.#exchange = stopping ? null : this.#next;
-    if (!stopping) this.#next = null;
+    // A worker that stops after this response never reads the requests pipelined behind it:
+    // they stay queued, and #fail below hands them back (RETRY).
+    this.#exchange = stopping ? null : (this.#queue.shift() ?? null);
     if (error === null) this.#deliver(exchange, (h) => h.onEnd());
     else this.#deliver(exchange, (h) => h.onError(error));
     if (exchange.cancelled || exchange.abandoned) this.#socket.resume();
     exchange.settle({ kind: 'done', stopping });
-    // The worker exits after this response (recycling): this connection has no future, and a
-    // request pipelined behind it was never read.
+    // The worker exits after this response (recycling): this connection has no future, and the
+    // requests pipelined behind it were never read.
     if (stopping) this.#fail(new BridgeError('WORKER_CRASHED', 'the PHP worker is stopping (recycled)'), 'lost');
   }
 
@@ -326,9 +353,10 @@ export class PhpConnection {
     this.#closed = err;
     this.#socket.destroy();
     const exchange = this.#exchange;
-    const next = this.#next;
+    const queued = this.#queue;
     this.#exchange = null;
-    this.#next = null;
+    this.#queue = [];
+    this.#outbox = [];
     if (exchange?.kind === 'ping') {
       exchange.reject(err);
     } else if (exchange) {
@@ -336,7 +364,7 @@ export class PhpConnection {
       exchange.settle(kind === 'broken' ? { kind: 'broken', error: err } : { kind: 'lost', error: err });
     }
     // PHP serves in order: the one behind an unfinished request never started.
-    next?.settle(RETRY);
+    for (const next of queued) next.settle(RETRY);
     this.#onClose?.();
   }
 }

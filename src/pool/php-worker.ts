@@ -51,18 +51,18 @@ export class PhpWorker {
   /** Set when it starts leaving the pool. */
   leaveReason: LeaveReason | null = null;
   /**
-   * What it has been handed and not yet finished: its current request (or health ping) and, when
-   * pipelined, the one waiting on its socket behind it (at most 2; src/pool/scheduler.ts).
+   * What it has been handed and not yet finished: its current request (or health ping) and the
+   * requests pipelined behind it, waiting on its socket (at most PIPELINE_DEPTH; src/pool/scheduler.ts).
    */
   inFlight = 0;
   /** Its current response streams: nothing is pipelined behind it (a stream may never end). */
   streaming = false;
   /** When its current request began (performance.now()), for PIPELINE_WINDOW_MS. */
   currentSince = 0;
-  /** Its current request's route is known to answer quickly (src/pool/quick-routes.ts). */
-  currentQuick = false;
-  /** The same for the request pipelined behind it, which becomes current next. */
-  nextQuick = false;
+  /** Its current request's expected service time in ms (src/pool/quick-routes.ts); null: slow or unknown. */
+  currentEstimate: number | null = null;
+  /** The same for each request pipelined behind it, in the order they will run. */
+  behind: (number | null)[] = [];
   #state: WorkerState = 'booting';
 
   constructor(id: number, socketPath: string) {
@@ -86,11 +86,12 @@ export class PhpWorker {
 
   /**
    * One of the requests it was handed is over: its current one (answered, or given back unused),
-   * or (`current` false) the pipelined one, which it handed back without running it. How many are left.
+   * or (`current` false) one pipelined behind it, which it handed back without running it. How many are left.
    */
   finishOne(current = true): number {
     if (this.inFlight > 0) this.inFlight--;
     if (current) this.streaming = false;
+    else this.behind.pop();
     return this.inFlight;
   }
 

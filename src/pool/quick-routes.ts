@@ -1,8 +1,10 @@
 /**
- * Which routes answer quickly: an average of each route's exchange time with PHP (method and
- * path, no query), over a bounded set of routes. The scheduler pipelines a request only behind
- * one whose route is known to be quick, so nothing waits behind a report, an upload or a call to
- * a slow API. A route not seen yet (or pushed out of the set) counts as slow until measured.
+ * Which routes answer quickly, and how quickly: an average of each route's service time in PHP
+ * (method and path, no query; from the moment the request became the worker's current one, so
+ * time spent pipelined behind others is not counted), over a bounded set of routes. The
+ * scheduler pipelines a request only behind ones whose routes are known to be quick, and adds
+ * up their averages to tell when it would start, so nothing waits behind a report, an upload or
+ * a call to a slow API. A route not seen yet (or pushed out of the set) counts as slow until measured.
  *
  * Path segments that are ids (numbers, UUIDs, ULIDs, long hex strings) count as one route
  * (`/users/1` and `/users/2` are `/users/{id}`), as Laravel's route parameters would: otherwise
@@ -38,10 +40,12 @@ export class QuickRoutes {
       .join('/')}`;
   }
 
-  isQuick(key: string): boolean {
+  /** The route's average service time in ms when it is quick; null when it is slow or not measured. */
+  estimate(key: string): number | null {
     const average = this.#averageMs.get(key);
-    return average !== undefined && average < this.#quickMs;
+    return average !== undefined && average < this.#quickMs ? average : null;
   }
+
 
   record(key: string, ms: number): void {
     const average = this.#averageMs.get(key);

@@ -1,17 +1,21 @@
 /**
  * Which PHP worker takes the next request: the idle ones (a stack), the busy ones that can take
- * one more behind their current request (pipelining one deep), and the requests waiting for a
- * worker (a bounded FIFO). A request first reserves a worker here, then the dispatcher carries it
- * over a connection. Keeping the choice in one place means no thread can queue behind a busy
- * worker while another worker sits idle, and the wait queue has one bound for the whole server.
+ * more behind their current request (pipelining), and the requests waiting for a worker (a
+ * bounded FIFO). A request first reserves a worker here, then the dispatcher carries it over a
+ * connection. Keeping the choice in one place means no thread can queue behind a busy worker
+ * while another worker sits idle, and the wait queue has one bound for the whole server.
  *
- * Pipelining: when no worker is idle and the CPU is full, a request is sent at once to a busy
- * worker that serves exactly one request, of a route known to answer quickly, begun less than
- * PIPELINE_WINDOW_MS ago, whose response is not streamed: the worker finds it waiting on its
- * socket when it is done and never sleeps in between (docs/PERFORMANCE.md measures what that
- * buys), and nothing waits behind a slow request. A worker that starts streaming hands such a request back without running it (a RETRY
- * error, src/codec/FRAME.md); so does one that dies or stops first: the caller then reserves a
- * worker again, ahead of the queue.
+ * Pipelining: when no worker is idle, a request is sent at once to the busy worker where it is
+ * expected to start soonest, if that is within PIPELINE_WINDOW_MS (a tenth of it while the CPU
+ * has room, when the pool may grow instead): the expected start adds up the quick routes'
+ * average service times of the requests ahead of it (src/pool/quick-routes.ts), so it is only
+ * ever behind requests of routes known to answer quickly, never behind more than PIPELINE_DEPTH
+ * of them, never behind a current request begun more than the window ago, and never behind a
+ * streamed response. The worker finds the requests waiting on its socket and serves them one
+ * after the other without sleeping, and Node writes them and reads their answers in batches
+ * (docs/PERFORMANCE.md measures what each buys). A worker that starts streaming hands the
+ * requests behind it back without running them (a RETRY error, src/codec/FRAME.md); so does one
+ * that dies or stops first: their callers then reserve a worker again, ahead of the queue.
  *
  * The scheduler moves workers between `idle` and `busy` and counts their requests in flight;
  * whether a worker joins, stays or leaves is the supervisor's decision (src/supervisor/supervisor.ts).
@@ -21,8 +25,8 @@ import { BridgeError } from '../errors.js';
 import type { PhpWorker } from './php-worker.js';
 
 interface Waiter {
-  /** Its route is known to answer quickly: a request may be pipelined behind it. */
-  quick: boolean;
+  /** Its route's expected service time (ms) when known to be quick; null: nothing may be pipelined behind it. */
+  estimate: number | null;
   resolve: (worker: PhpWorker) => void;
   reject: (err: BridgeError) => void;
   /** Its client left or its time ran out: skip it, and do not count it against MAX_QUEUE. */
@@ -44,28 +48,46 @@ export interface SchedulerOptions {
   /** Most requests waiting for a worker (MAX_QUEUE). */
   maxQueue: number;
   /**
-   * PIPELINE_WINDOW_MS: a request is pipelined only behind one that began less than this long
-   * ago (0 = never): a slow request (a report, an API call) collects none after its first moments.
+   * PIPELINE_WINDOW_MS: a request is pipelined only where it is expected to start within this
+   * long, behind a current request begun less than this long ago (0 = never): a slow request
+   * (a report, an API call) collects none after its first moments.
    */
   pipelineWindowMs: number;
+  /** PIPELINE_DEPTH: most requests pipelined behind one worker's current one (default 1). */
+  pipelineDepth?: number;
   /**
-   * Whether pipelining is worth it now (default: always): the supervisor says so while the CPU
-   * is full, when another worker would not run sooner anyway. With CPU to spare, requests wait
-   * in the queue for the first worker free, and the pool grows.
+   * Whether the CPU is full now (default: always): the supervisor's reading. Then another
+   * worker would not run sooner, and a request may wait up to the whole window behind others;
+   * with CPU to spare only a tenth of it: longer waits queue, and the pool grows.
    */
-  pipelineWhen?: () => boolean;
+  cpuFull?: () => boolean;
+  /**
+   * Up to this many busy workers (the core count), an idle worker takes a request before it is
+   * pipelined; past it, a request goes behind a busy worker when it would start within the
+   * window, and wakes another idle one only when not: more busy processes than cores only take
+   * turns on them, and each wake-up costs Node a system call and the worker its warm caches.
+   * Default: no limit (an idle worker always first).
+   */
+  spreadUpTo?: number;
 }
+
+/** The share of PIPELINE_WINDOW_MS a pipelined request may be expected to wait while the CPU has room. */
+const SPARE_CPU_WINDOW_SHARE = 0.1;
 
 export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   readonly #maxQueue: number;
   readonly #pipelineWindowMs: number;
-  readonly #pipelineWhen: () => boolean;
+  readonly #pipelineDepth: number;
+  readonly #cpuFull: () => boolean;
+  readonly #spreadUpTo: number;
+  /** Workers handed a request and not yet idle again (busy or draining). */
+  readonly #busy = new Set<PhpWorker>();
   /** LIFO: the most recently used worker has the warmest caches. */
   readonly #idle: PhpWorker[] = [];
   /**
-   * Busy workers serving exactly one request, of a quick route, not streamed: where a request
-   * may be pipelined. In the order their current request began. Entries that stopped qualifying
-   * (draining, streaming, pipelined, too old) are dropped when met.
+   * Busy workers whose current request is of a quick route: where a request may be pipelined.
+   * Entries that stopped qualifying (draining, streaming, full, too old) are dropped when met;
+   * a worker is added again when its next request becomes current.
    */
   readonly #serving = new Set<PhpWorker>();
   /** FIFO of requests waiting for a worker; bounded by MAX_QUEUE. */
@@ -81,7 +103,9 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     super();
     this.#maxQueue = options.maxQueue;
     this.#pipelineWindowMs = options.pipelineWindowMs;
-    this.#pipelineWhen = options.pipelineWhen ?? (() => true);
+    this.#pipelineDepth = options.pipelineDepth ?? 1;
+    this.#cpuFull = options.cpuFull ?? (() => true);
+    this.#spreadUpTo = options.spreadUpTo ?? Infinity;
   }
 
   /** Requests may be pipelined behind a busy worker's current one. */
@@ -103,21 +127,23 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     const waiter = this.#nextWaiter();
     if (waiter !== null) {
       if (worker.state === 'idle') worker.moveTo('busy');
+      this.#busy.add(worker);
       worker.inFlight = 1;
-      this.#nowServing(worker, waiter.quick);
+      this.#nowServing(worker, waiter.estimate);
       waiter.resolve(worker);
-      this.#pipelineNextWaiter(worker);
+      this.#pipelineWaiters(worker);
       return;
     }
     if (worker.state === 'busy') worker.moveTo('idle');
     this.#serving.delete(worker);
+    this.#busy.delete(worker);
     this.#idle.push(worker);
   }
 
   /**
-   * One request of a busy worker is over: its current one (`current`), or the pipelined one,
-   * handed back unrun. With nothing left it is offered; with its pipelined request now current,
-   * it may take another one behind it.
+   * One request of a busy worker is over: its current one (`current`), or one pipelined behind
+   * it, handed back unrun. With nothing left it is offered; with the next pipelined request now
+   * current, the oldest waiters may go behind it.
    */
   release(worker: PhpWorker, current = true): void {
     const left = worker.finishOne(current);
@@ -128,23 +154,24 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
       this.offer(worker);
       return;
     }
-    // Its pipelined request is current now.
-    if (worker.streaming || worker.inFlight !== 1) return;
-    this.#nowServing(worker, worker.nextQuick);
-    this.#pipelineNextWaiter(worker);
+    // The first request pipelined behind it is current now.
+    this.#nowServing(worker, worker.behind.shift() ?? null);
+    this.#pipelineWaiters(worker);
   }
 
   /**
-   * A worker just began a request and has room behind it: the oldest waiter goes there, when
-   * pipelining would take a newcomer (so a request that arrives later never passes one queued).
+   * A worker just began a request: the oldest waiters go behind it while it can take them, as
+   * a newcomer would (so a request that arrives later never passes one queued).
    */
-  #pipelineNextWaiter(worker: PhpWorker): void {
-    if (!worker.currentQuick || this.#waitersHead >= this.#waiters.length || !this.pipelines || !this.#pipelineWhen()) return;
-    const waiter = this.#nextWaiter();
-    if (waiter === null) return;
-    this.#serving.delete(worker);
-    this.#putBehind(worker, waiter.quick);
-    waiter.resolve(worker);
+  #pipelineWaiters(worker: PhpWorker): void {
+    if (worker.currentEstimate === null || !this.pipelines) return;
+    const limit = this.#waitLimitMs();
+    while (this.#waitersHead < this.#waiters.length && this.#expectedWaitMs(worker, performance.now()) < limit) {
+      const waiter = this.#nextWaiter();
+      if (waiter === null) return;
+      this.#putBehind(worker, waiter.estimate);
+      waiter.resolve(worker);
+    }
   }
 
   /** Its current response streams: nothing more is pipelined behind it until it ends. */
@@ -154,34 +181,30 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /**
-   * Reserves a worker: an idle one, else (pipelining) a busy one with room behind its current
-   * request, else a place in the queue that resolves in arrival order, or rejects at once with
-   * QUEUE_FULL when MAX_QUEUE are waiting. `urgent` (a request handed back unrun) goes ahead of
-   * the queue; `quick`: the request's route is known to answer quickly, so one may go behind it.
+   * Reserves a worker: an idle one while fewer than `spreadUpTo` are busy, else (pipelining) the
+   * busy one where it would start soonest, within the window, else an idle one, else a place in the queue that resolves in arrival order, or rejects at
+   * once with QUEUE_FULL when MAX_QUEUE are waiting. `urgent` (a request handed back unrun) goes
+   * ahead of the queue; `estimate`: the request's expected service time in ms when its route is
+   * known to answer quickly (null: nothing may be pipelined behind it).
    */
-  acquire(urgent = false, quick = false): PhpWorker | QueuedAcquire {
+  acquire(urgent = false, estimate: number | null = null): PhpWorker | QueuedAcquire {
     if (this.#closed) return rejected(this.#closed);
-    const worker = this.#idle.pop();
-    if (worker !== undefined) {
-      worker.moveTo('busy');
-      worker.inFlight = 1;
-      this.#nowServing(worker, quick);
-      return worker;
-    }
+    if (this.#idle.length > 0 && this.#busy.size < this.#spreadUpTo) return this.#takeIdle(estimate);
     // Behind a busy worker only when nobody is queued, or for a request handed back: the queue
     // is served in arrival order.
     const behind = this.#waiting === 0 || urgent ? this.#pipelineTarget() : null;
     if (behind !== null) {
-      this.#putBehind(behind, quick);
+      this.#putBehind(behind, estimate);
       this.emit('pressure', this.#waiting);
       return behind;
     }
+    if (this.#idle.length > 0) return this.#takeIdle(estimate);
     if (this.#waiting >= this.#maxQueue && !urgent) {
       return rejected(new BridgeError('QUEUE_FULL', `all PHP workers are busy and ${this.#waiting} requests are already waiting (MAX_QUEUE=${this.#maxQueue})`));
     }
     let waiter!: Waiter;
     const promise = new Promise<PhpWorker>((resolve, reject) => {
-      waiter = { quick, resolve, reject, cancelled: false };
+      waiter = { estimate, resolve, reject, cancelled: false };
     });
     if (urgent && this.#waitersHead > 0) this.#waiters[--this.#waitersHead] = waiter;
     else if (urgent) this.#waiters.unshift(waiter);
@@ -198,13 +221,25 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     };
   }
 
+  /** The idle worker used most recently (the warmest caches) begins the request. */
+  #takeIdle(estimate: number | null): PhpWorker {
+    const worker = this.#idle.pop()!;
+    worker.moveTo('busy');
+    this.#busy.add(worker);
+    worker.inFlight = 1;
+    this.#nowServing(worker, estimate);
+    return worker;
+  }
+
   /** Takes one specific idle worker out of rotation (a health check). False when it is not idle. */
   take(worker: PhpWorker): boolean {
     const index = this.#idle.indexOf(worker);
     if (index === -1) return false;
     this.#idle.splice(index, 1);
+    this.#busy.add(worker);
     worker.moveTo('busy');
     worker.inFlight = 1;
+    worker.currentEstimate = null; // nothing goes behind a health ping
     return true;
   }
 
@@ -213,6 +248,7 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     const index = this.#idle.indexOf(worker);
     if (index !== -1) this.#idle.splice(index, 1);
     this.#serving.delete(worker);
+    this.#busy.delete(worker);
   }
 
   /** Rejects every waiter (shutdown). */
@@ -246,39 +282,67 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
     return null;
   }
 
-  /** The worker began a new current request: one may go behind it, if quick, for PIPELINE_WINDOW_MS. */
-  #nowServing(worker: PhpWorker, quick: boolean): void {
+  /** The worker began a new current request: requests may go behind it if it is quick. */
+  #nowServing(worker: PhpWorker, estimate: number | null): void {
     worker.currentSince = performance.now();
-    worker.currentQuick = quick;
-    this.#serving.delete(worker);
-    if (quick) this.#serving.add(worker);
+    worker.currentEstimate = estimate;
+    if (estimate !== null) this.#serving.add(worker);
+    else this.#serving.delete(worker);
   }
 
-  /** A request goes behind the worker's current one. */
-  #putBehind(worker: PhpWorker, quick: boolean): void {
-    worker.inFlight = 2;
-    worker.nextQuick = quick;
+  /** A request goes behind the worker's current one and those already behind it. */
+  #putBehind(worker: PhpWorker, estimate: number | null): void {
+    worker.inFlight++;
+    worker.behind.push(estimate);
     this.pipelinedTotal++;
   }
 
+  /** How long a request may be expected to wait behind others: the window, or a tenth of it while the CPU has room. */
+  #waitLimitMs(): number {
+    return this.#cpuFull() ? this.#pipelineWindowMs : this.#pipelineWindowMs * SPARE_CPU_WINDOW_SHARE;
+  }
+
   /**
-   * The busy worker whose current request, of a quick route, began last (a slow request is more
-   * likely the older one) and less than PIPELINE_WINDOW_MS ago, and that can take one behind it;
-   * null when pipelining is off or not worth it now.
+   * When a request sent to this worker now would start, in ms from now: what is left of its
+   * current request's average, plus the averages of those behind it. Infinity where it cannot
+   * take one: not busy, streaming, full (PIPELINE_DEPTH), its current request begun more than
+   * the window ago, or a request of a route not known to be quick ahead.
+   */
+  #expectedWaitMs(worker: PhpWorker, now: number): number {
+    if (worker.state !== 'busy' || worker.streaming || worker.currentEstimate === null) return Infinity;
+    if (worker.behind.length >= this.#pipelineDepth) return Infinity;
+    const running = now - worker.currentSince;
+    if (running >= this.#pipelineWindowMs) return Infinity;
+    let wait = Math.max(0, worker.currentEstimate - running);
+    for (const estimate of worker.behind) {
+      if (estimate === null) return Infinity;
+      wait += estimate;
+    }
+    return wait;
+  }
+
+  /**
+   * The busy worker where a request would start soonest, within the wait limit; null when
+   * pipelining is off or no worker can take one. Workers that can take none until their next
+   * request are dropped from the candidates.
    */
   #pipelineTarget(): PhpWorker | null {
-    if (this.#serving.size === 0 || !this.pipelines || !this.#pipelineWhen()) return null;
-    const since = performance.now() - this.#pipelineWindowMs;
+    if (this.#serving.size === 0 || !this.pipelines) return null;
+    const now = performance.now();
+    let limit = this.#waitLimitMs();
     let target: PhpWorker | null = null;
     for (const worker of this.#serving) {
-      if (worker.state !== 'busy' || worker.inFlight !== 1 || worker.streaming || worker.currentSince < since) {
-        // One too old now stays too old until its next request, which adds it again.
+      const wait = this.#expectedWaitMs(worker, now);
+      if (wait === Infinity) {
+        // It stays unable (full, too old, streaming, leaving) until its next request begins, which adds it again.
         this.#serving.delete(worker);
         continue;
       }
-      target = worker; // in the order their requests began: the last one seen is the youngest
+      if (wait < limit) {
+        target = worker;
+        limit = wait;
+      }
     }
-    if (target !== null) this.#serving.delete(target);
     return target;
   }
 }

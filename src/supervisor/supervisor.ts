@@ -376,7 +376,7 @@ export class Supervisor {
     let started = 0;
     while (started < limit && this.#bootingCount() < MAX_CONCURRENT_BOOTS) {
       const live = this.liveCount;
-      const wanted = live < this.#config.poolMin || (this.#waitingCount() > this.#bootingCount() && live < this.#config.poolMax && this.#growthHelps(live));
+      const wanted = live < this.#config.poolMin || (live < this.#config.poolMax && this.#growthHelps(live));
       if (!wanted) return;
       if (this.#spawn() === null) return;
       started++;
@@ -384,15 +384,20 @@ export class Supervisor {
   }
 
   /**
-   * Up to the core count a worker more always helps; past that only when the CPU has room
-   * (POOL_GROW_IDLE_CPU): then the busy workers are waiting on I/O, not on the cores. Without
-   * pipelining a worker sleeps between requests, so up to twice the core count always helps.
+   * Whether another worker would serve the requests waiting sooner. Up to the core count, while
+   * any request waits (in the queue or pipelined behind another), it always does. Past it, only
+   * requests in the queue count (a pipelined one is expected to start within PIPELINE_WINDOW_MS,
+   * and one more process would only take turns with the others on the cores), and only while
+   * the CPU has room (POOL_GROW_IDLE_CPU): then the busy workers wait on I/O, not on the cores.
+   * Without pipelining a worker sleeps between requests, so up to twice the core count always helps.
    */
   #growthHelps(live: number): boolean {
-    const threshold = this.#config.poolGrowIdleCpu;
+    const booting = this.#bootingCount();
     const always = (this.#scheduler.pipelines ? 1 : 2) * this.#cores;
-    if (threshold === 0 || live < always) return true;
-    return this.#cpuIdle.idleShare() >= threshold;
+    if (live < always) return this.#waitingCount() > booting;
+    if (this.#scheduler.waiting <= booting) return false;
+    const threshold = this.#config.poolGrowIdleCpu;
+    return threshold === 0 || this.#cpuIdle.idleShare() >= threshold;
   }
 
   #grow(): void {

@@ -98,29 +98,71 @@ describe('WorkerScheduler', () => {
     await expect(queued(s.acquire()).promise).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
   });
 
-  describe('pipelining one deep', () => {
-    const pipelining = (maxQueue = 10, when = (): boolean => true): WorkerScheduler => new WorkerScheduler({ maxQueue, pipelineWindowMs: 50, pipelineWhen: when });
-    // Every request here is of a quick route (the second argument of acquire), unless a test says otherwise.
-    const quick = (s: WorkerScheduler, urgent = false): PhpWorker | QueuedAcquire => s.acquire(urgent, true);
+  describe('pipelining', () => {
+    const pipelining = (maxQueue = 10, cpuFull = (): boolean => true, depth = 1, spreadUpTo?: number): WorkerScheduler =>
+      new WorkerScheduler({ maxQueue, pipelineWindowMs: 50, pipelineDepth: depth, cpuFull, ...(spreadUpTo === undefined ? {} : { spreadUpTo }) });
+    // Every request here is of a quick route answering in 1 ms on average (the second argument of acquire), unless a test says otherwise.
+    const quick = (s: WorkerScheduler, urgent = false, ms = 1): PhpWorker | QueuedAcquire => s.acquire(urgent, ms);
 
-    it('with no idle worker, sends the request behind the busy worker whose request began last, and asks for more workers', () => {
+    it('with no idle worker, sends the request behind the busy worker where it starts soonest, and asks for more workers', () => {
       const s = pipelining();
       const pressure: number[] = [];
       s.on('pressure', (n) => pressure.push(n));
       s.offer(worker(1));
       s.offer(worker(2));
-      const first = now(quick(s));
-      const second = now(quick(s));
+      const first = now(quick(s, false, 40)); // 40 ms expected
+      const second = now(quick(s, false, 2)); // 2 ms expected: the sooner start
       expect(first.inFlight).toBe(1);
       const behind = now(quick(s));
       expect(behind).toBe(second);
       expect(second.inFlight).toBe(2);
+      expect(second.behind).toEqual([1]);
+      // PIPELINE_DEPTH 1: the second is full, the first takes the next one.
       expect(now(quick(s))).toBe(first);
       expect(first.inFlight).toBe(2);
-      // One deep only: the next one waits in the queue.
       queued(quick(s));
       expect(s.waiting).toBe(1);
       expect(pressure).toEqual([0, 0, 1]);
+    });
+
+    it('up to PIPELINE_DEPTH behind one worker, while the expected start stays within the window', () => {
+      const s = pipelining(10, () => true, 3);
+      const w = worker(1);
+      s.offer(w);
+      now(quick(s, false, 10));
+      // Expected starts: 10, 35, then 60 ms (not within the 50 ms window).
+      expect(now(quick(s, false, 25))).toBe(w);
+      expect(now(quick(s, false, 25))).toBe(w);
+      queued(quick(s));
+      expect(w.inFlight).toBe(3);
+      expect(w.behind).toEqual([25, 25]);
+
+      const t = pipelining(10, () => true, 3);
+      const x = worker(2);
+      t.offer(x);
+      now(quick(t));
+      now(quick(t));
+      now(quick(t));
+      now(quick(t));
+      // Depth 3 reached although the expected start (3 ms) is well within the window.
+      queued(quick(t));
+      expect(x.inFlight).toBe(4);
+    });
+
+    it('with the CPU not full, only where the request is expected to start within a tenth of the window', () => {
+      let full = false;
+      const s = pipelining(10, () => full, 8);
+      const w = worker(1);
+      s.offer(w);
+      now(quick(s, false, 2));
+      expect(now(quick(s, false, 2))).toBe(w); // starts in about 2 ms: under 5
+      expect(now(quick(s, false, 2))).toBe(w); // about 4 ms
+      queued(quick(s)); // about 6 ms: queued (the pool may grow)
+      full = true;
+      // Full now, but one is queued already: the newcomer queues behind it (arrival order).
+      queued(quick(s));
+      expect(w.inFlight).toBe(3);
+      expect(s.waiting).toBe(2);
     });
 
     it('never pipelines behind a streamed response, a draining worker or one answering a health ping', () => {
@@ -141,41 +183,49 @@ describe('WorkerScheduler', () => {
       expect(c.inFlight).toBe(1);
     });
 
-    it('when the current request ends, the pipelined one is current and the next waiter goes behind it', async () => {
-      const s = pipelining();
+    it('when the current request ends, the first pipelined one is current and the oldest waiters go behind it', async () => {
+      const s = pipelining(10, () => true, 2);
       const w = worker(1);
       s.offer(w);
-      now(quick(s));
-      now(quick(s));
-      const waiting = queued(quick(s));
+      now(quick(s, false, 1));
+      now(quick(s, false, 3));
+      now(quick(s, false, 5));
+      const waiting = queued(quick(s, false, 7));
       s.release(w);
       expect(await waiting.promise).toBe(w);
-      expect(w.inFlight).toBe(2);
+      expect(w.inFlight).toBe(3);
+      expect(w.currentEstimate).toBe(3);
+      expect(w.behind).toEqual([5, 7]);
+      s.release(w);
       s.release(w);
       s.release(w);
       expect(w.inFlight).toBe(0);
       expect(w.state).toBe('idle');
     });
 
-    it('a request handed back (RETRY) leaves the worker with its current request and takes nothing new; it goes ahead of the queue', async () => {
-      const s = pipelining();
+    it('requests handed back (RETRY) leave the worker with its current request and take nothing new; they go ahead of the queue', async () => {
+      const s = pipelining(10, () => true, 2);
       const w = worker(1);
       s.offer(w);
+      now(quick(s));
       now(quick(s));
       now(quick(s));
       s.streaming(w);
       const older = queued(quick(s));
       s.release(w, false);
+      s.release(w, false);
       expect(w.inFlight).toBe(1);
+      expect(w.behind).toEqual([]);
       expect(w.streaming).toBe(true);
       const retried = queued(quick(s, true));
       expect(s.waiting).toBe(2);
-      // The stream ends: the retried request gets the worker before the one that waited longer.
+      // The stream ends: the retried request gets the worker before the one that waited longer,
+      // which goes behind it.
       s.release(w);
       expect(await retried.promise).toBe(w);
       expect(w.streaming).toBe(false);
-      s.release(w);
       expect(await older.promise).toBe(w);
+      expect(w.inFlight).toBe(2);
     });
 
     it('never behind a request that began more than PIPELINE_WINDOW_MS ago (a slow one collects none)', async () => {
@@ -193,35 +243,53 @@ describe('WorkerScheduler', () => {
       expect(w.inFlight).toBe(2);
     });
 
-    it('never behind a request of a route not known to be quick', () => {
-      const s = pipelining();
+    it('never behind a request of a route not known to be quick, current or pipelined', () => {
+      const s = pipelining(10, () => true, 4);
       const w = worker(1);
       s.offer(w);
-      now(s.acquire(false, false)); // a slow (or unmeasured) route
+      now(s.acquire(false, null)); // a slow (or unmeasured) route
       queued(quick(s));
       expect(w.inFlight).toBe(1);
+
+      const t = pipelining(10, () => true, 4);
+      const x = worker(2);
+      t.offer(x);
+      now(quick(t));
+      expect(now(t.acquire(false, null))).toBe(x); // an unknown route may go behind a quick one...
+      queued(quick(t)); // ...but nothing goes behind it
+      expect(x.inFlight).toBe(2);
     });
 
-    it('never while the CPU has room (the supervisor says), nor with a window of 0', () => {
-      let full = false;
-      const s = pipelining(10, () => full);
-      const w = worker(1);
-      s.offer(w);
-      now(quick(s));
-      queued(quick(s));
-      expect(w.inFlight).toBe(1);
-      full = true;
-      // Full now, but one is queued already: the newcomer queues behind it (arrival order).
-      queued(quick(s));
-      expect(w.inFlight).toBe(1);
-      expect(s.waiting).toBe(2);
-      const off = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0 });
+    it('never with a window of 0', () => {
+      const off = new WorkerScheduler({ maxQueue: 10, pipelineWindowMs: 0, pipelineDepth: 8 });
       const x = worker(2);
       off.offer(x);
-      now(off.acquire());
-      queued(off.acquire());
+      now(off.acquire(false, 1));
+      queued(off.acquire(false, 1));
       expect(off.pipelines).toBe(false);
       expect(x.inFlight).toBe(1);
+    });
+
+    it('past `spreadUpTo` busy workers, a request goes behind a busy one before it wakes an idle one', () => {
+      const s = pipelining(10, () => true, 4, 2);
+      const [a, b, c] = [worker(1), worker(2), worker(3)];
+      s.offer(c);
+      s.offer(b);
+      s.offer(a);
+      expect(now(quick(s))).toBe(a);
+      expect(now(quick(s))).toBe(b);
+      // Two busy (the core count here): the third goes behind one of them, c stays asleep.
+      const third = now(quick(s));
+      expect([a, b]).toContain(third);
+      expect(third.inFlight).toBe(2);
+      expect(c.state).toBe('idle');
+      // A request that cannot be pipelined (slow current requests everywhere) wakes c.
+      const t = pipelining(10, () => true, 4, 1);
+      const [x, y] = [worker(4), worker(5)];
+      t.offer(y);
+      t.offer(x);
+      now(t.acquire(false, null));
+      expect(now(quick(t))).toBe(y);
     });
 
     it('a request that arrives later never passes one queued: the freed worker takes the oldest, the next goes behind it', async () => {
@@ -229,8 +297,8 @@ describe('WorkerScheduler', () => {
       const s = pipelining(10, () => full);
       const w = worker(1);
       s.offer(w);
-      now(quick(s));
-      const first = queued(quick(s)); // the CPU had room: queued, not pipelined
+      now(quick(s, false, 30));
+      const first = queued(quick(s)); // the CPU had room: 30 ms is more than a tenth of the window
       full = true;
       const second = queued(quick(s));
       const third = queued(quick(s));
