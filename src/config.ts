@@ -49,7 +49,7 @@ export interface Config {
   readonly healthCheckIntervalMs: number;
   readonly workerBootTimeoutMs: number;
   readonly poolIdleTimeoutMs: number;
-  /** Past twice the core count, the pool grows only while this share of the CPU sits idle (0 = always grow). */
+  /** Past the core count (twice it without pipelining), the pool grows only while requests queue and this share of the CPU sits idle (0 = whenever requests queue). */
   readonly poolGrowIdleCpu: number;
   /** 0 = PHP sockets on the main thread (no thread hop). */
   readonly workerThreads: number;

@@ -143,7 +143,7 @@ final class ResponseWriter
      */
     private function stream(Connection $connection, int $id, Response $response, \Closure $endFlags): void
     {
-        // A request Node pipelined behind this one goes back now: this stream may never end.
+        // Requests Node pipelined behind this one go back now: this stream may never end.
         $cancelled = $connection->pollDuringResponse($id);
         $connection->writeFrames(FrameCodec::encode(FrameCodec::RESPONSE_HEAD, 0, $id, self::encodeHead($response->status, $response->headers, true)));
         $sink = new StreamSink($connection, $id, $this);

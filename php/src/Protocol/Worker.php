@@ -10,9 +10,9 @@ use LaravelRust\Bridge\Support\StderrLog;
 /**
  * The worker loop: accepts any number of connections on its socket (one per Node thread),
  * multiplexes them with stream_select() and serves one request at a time, in order: Node may send
- * one request behind the one in progress (pipelining), which is then read as soon as the first is
- * over, with no sleep in between; one that waits behind a streamed response is handed back
- * (Connection::pollDuringResponse). The parts it composes:
+ * requests behind the one in progress (pipelining, often several in one write), each read as soon
+ * as the one before is over, with no sleep in between; those waiting behind a streamed response
+ * are handed back (Connection::pollDuringResponse). The parts it composes:
  *
  *   WorkerEnvironment  BRIDGE_* settings, read and validated once
  *   ReadinessChannel   the "ready" line on fd 3
