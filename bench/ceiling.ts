@@ -16,6 +16,8 @@ export interface CeilingResult {
   laravel: string;
   opcache: boolean;
   peakMemoryBytes: number;
+  /** With --rounds: every round's CPU per request (this result is the median round's). */
+  roundsCpuMsPerRequest?: number[];
 }
 
 /** The JSON line the script prints last; throws when the app did not answer 200 {"pong":true}. */

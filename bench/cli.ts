@@ -31,6 +31,8 @@ export interface BenchOptions {
   poolMax: number;
   /** Loop iterations of bench/php/ceiling.php (0 = skip the ceiling). */
   ceilingIterations: number;
+  /** The matrix and the ceiling measured this many times, each pair reported by its median round (bench/rounds.ts). */
+  rounds: number;
   outDir: string;
   help: boolean;
 }
@@ -61,6 +63,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
   --soak-sample <seconds> seconds between RSS samples in the soak (default ${DEFAULT_SOAK_SAMPLE_SECONDS})
   --pool-max <n>          PHP processes per peer: SOCKET_POOL_MAX / pm.max_children / PHP_CLI_SERVER_WORKERS (default ${DEFAULT_POOL_MAX})
   --ceiling <n>           iterations of the in-process PHP ceiling, 0 to skip (default ${FULL_DEFAULTS.ceilingIterations}, quick ${QUICK_DEFAULTS.ceilingIterations})
+  --rounds <n>            measure everything (and the ceiling) n times, one round after the other,
+                          and report each scenario and peer by its median round (default 1)
   --out <dir>             where results go (default bench/results)
   -h, --help              this text
 
@@ -115,6 +119,7 @@ export function parseOptions(argv: string[], cwd = process.cwd(), cores = availa
         'soak-sample': { type: 'string' },
         'pool-max': { type: 'string' },
         ceiling: { type: 'string' },
+        rounds: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -143,6 +148,7 @@ export function parseOptions(argv: string[], cwd = process.cwd(), cores = availa
     soakSampleSeconds: number('soak-sample', v['soak-sample'], DEFAULT_SOAK_SAMPLE_SECONDS, 0.2, 600, false),
     poolMax: number('pool-max', v['pool-max'], DEFAULT_POOL_MAX, 1, 1024, true),
     ceilingIterations: number('ceiling', v.ceiling, defaults.ceilingIterations, 0, 10_000_000, true),
+    rounds: number('rounds', v.rounds, 1, 1, 20, true),
     outDir: v.out === undefined ? DEFAULT_OUT_DIR : resolve(cwd, v.out),
     help: v.help === true,
   };

@@ -36,6 +36,9 @@ export interface RunMetrics {
   otherCpuSeconds: number;
   /** otherCpuSeconds as a share of the machine's capacity over the measurement (all cores = 100). */
   otherCpuPercent: number;
+  /** With --rounds: every round's req/s and CPU per 1k requests (these metrics are the median round's). */
+  roundsRequestsPerSec?: number[];
+  roundsCpuSecondsPer1kRequests?: number[];
 }
 
 /** Runs disturbed by other work on the machine above this share are flagged. */
@@ -99,7 +102,7 @@ export interface BenchResult {
   /** The options that shape the numbers (not where files go or how often the soak samples). */
   options: Pick<
     BenchOptions,
-    'quick' | 'durationSeconds' | 'warmupSeconds' | 'connections' | 'scenarios' | 'peers' | 'threadsSweep' | 'threadCounts' | 'poolMax' | 'soak' | 'soakRequests'
+    'quick' | 'durationSeconds' | 'warmupSeconds' | 'connections' | 'scenarios' | 'peers' | 'threadsSweep' | 'threadCounts' | 'poolMax' | 'soak' | 'soakRequests' | 'rounds'
   >;
   machine: MachineInfo;
   runs: RunResult[];
@@ -123,6 +126,7 @@ export function resultOptions(o: BenchOptions): BenchResult['options'] {
     poolMax: o.poolMax,
     soak: o.soak,
     soakRequests: o.soakRequests,
+    rounds: o.rounds,
   };
 }
 
@@ -306,7 +310,8 @@ export function ratiosTable(ratios: readonly Ratio[]): string {
 export function ceilingTable(section: CeilingSection, comparisons: readonly CeilingComparison[]): string {
   if (!section.result) return `ceiling: ${section.status}${section.reason ? `: ${section.reason}` : ''}`;
   const c = section.result;
-  const head = `in-process ceiling (bench/php/ceiling.php, ${formatNumber(c.iterations)} × GET /api/ping in one PHP process): ${c.cpuMsPerRequest.toFixed(3)} ms CPU per request = ${formatNumber(c.requestsPerCpuSecond)} req/s per core`;
+  const rounds = c.roundsCpuMsPerRequest ? ` (median of ${c.roundsCpuMsPerRequest.map((v) => v.toFixed(3)).join(' / ')} ms)` : '';
+  const head = `in-process ceiling (bench/php/ceiling.php, ${formatNumber(c.iterations)} × GET /api/ping in one PHP process): ${c.cpuMsPerRequest.toFixed(3)} ms CPU per request${rounds} = ${formatNumber(c.requestsPerCpuSecond)} req/s per core`;
   if (comparisons.length === 0) return head;
   return `${head}\n${formatTable(
     ['scenario', 'peer', 'CPU ms/req', 'ceiling ms/req', 'stack / ceiling'],
@@ -327,6 +332,17 @@ export function targetsTable(targets: readonly Target[]): string {
 (${rest} target(s) not measured in this run: they need nginx-fpm and the hello / laravel-json scenarios)` : table;
 }
 
+/** With --rounds: every round's req/s and CPU per 1k requests behind each median above; null without. */
+export function roundsTable(runs: readonly RunResult[]): string | null {
+  const rows = runs.flatMap((r) => {
+    const m = r.metrics;
+    if (!m?.roundsRequestsPerSec || !m.roundsCpuSecondsPer1kRequests) return [];
+    return [[r.scenario, r.peer, m.roundsRequestsPerSec.map((v) => formatNumber(v)).join(' / '), m.roundsCpuSecondsPer1kRequests.map((v) => v.toFixed(3)).join(' / ')]];
+  });
+  if (rows.length === 0) return null;
+  return `each scenario and peer above is its median round of ${runs.find((r) => r.metrics?.roundsRequestsPerSec)!.metrics!.roundsRequestsPerSec!.length}:\n${formatTable(['scenario', 'peer', 'req/s per round', 'CPU s/1k req per round'], rows)}`;
+}
+
 /** Everything printed at the end of a run. */
 export function formatReport(result: BenchResult): string {
   const parts = [runsTable(result.runs)];
@@ -334,6 +350,8 @@ export function formatReport(result: BenchResult): string {
   if (noisy.length) {
     parts[0] += `\n(noisy: other processes used more than ${NOISY_PERCENT}% of the machine during ${noisy.length} measurement(s); "other CPU" column. Compare with care or run again.)`;
   }
+  const rounds = roundsTable(result.runs);
+  if (rounds !== null) parts.push(rounds);
   if (result.ratios.length) parts.push(ratiosTable(result.ratios));
   parts.push(ceilingTable(result.ceiling, result.ceilingComparison));
   if (result.targets.some((t) => t.status === 'measured')) parts.push(targetsTable(result.targets));

@@ -11,6 +11,7 @@ import { CliError, parseOptions, USAGE, type BenchOptions } from './cli.js';
 import { machineInfo } from './machine.js';
 import { BENCH_APP, BENCH_APP_LABEL, benchAppMissing } from './paths.js';
 import { runMatrix } from './matrix.js';
+import { medianCeiling, mergeRounds } from './rounds.js';
 import { installCleanupHandlers, stopAll } from './processes.js';
 import {
   compareWithCeiling,
@@ -118,9 +119,21 @@ async function main(): Promise<number> {
   let soak: SoakResult | null = null;
   let ceiling: CeilingSection;
   try {
-    ceiling = await ceilingSection(options);
-    if (options.soak) soak = await runSoak(options, log);
-    else runs = await runMatrix(options, log);
+    if (options.soak) {
+      ceiling = await ceilingSection(options);
+      soak = await runSoak(options, log);
+    } else {
+      // Rounds one after the other, each with its own ceiling: every peer's samples spread over the same minutes.
+      const ceilings: CeilingSection[] = [];
+      const rounds: RunResult[][] = [];
+      for (let round = 1; round <= options.rounds; round++) {
+        if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);
+        ceilings.push(await ceilingSection(options));
+        rounds.push(await runMatrix(options, log));
+      }
+      ceiling = medianCeiling(ceilings);
+      runs = mergeRounds(rounds);
+    }
   } finally {
     await stopAll();
   }

@@ -85,6 +85,7 @@ function result(runs: RunResult[] = RUNS): BenchResult {
     mode: 'quick',
     options: {
       quick: true,
+      rounds: 1,
       durationSeconds: 1.5,
       warmupSeconds: 0.5,
       connections: 16,
