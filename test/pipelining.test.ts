@@ -1,6 +1,7 @@
 /**
- * Pipelining one deep against the real server, real PHP workers and the Laravel 12 test app: a
- * request sent behind a busy worker's current one is answered; one behind a response that turns
+ * Pipelining against the real server, real PHP workers and the Laravel 12 test app: requests
+ * sent behind a busy worker's current one are answered, no more than PIPELINE_DEPTH of them, and
+ * their wait counts in the queue-wait metric; one behind a response that turns
  * out to stream, or behind a worker that recycles or dies, is handed back unrun and answered by
  * another worker; a crash fails only the request the worker was running.
  *
@@ -37,7 +38,7 @@ async function warm(url: string, times = 5): Promise<void> {
 const pipelined = async (server: RunningServer): Promise<number> => (await scrape(server.url)).value('frontdoor_pipelined_requests_total');
 const handedBack = async (server: RunningServer): Promise<number> => (await scrape(server.url)).value('frontdoor_pipelined_handed_back_total');
 
-describe('pipelining one deep (PIPELINE_WINDOW_MS)', () => {
+describe('pipelining (PIPELINE_WINDOW_MS, PIPELINE_DEPTH)', () => {
   it('sends requests behind a busy worker under load, and every one is answered, in full', async () => {
     const server = await start({ SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1' });
     await warm(`${server.url}/api/ping`);
@@ -45,6 +46,28 @@ describe('pipelining one deep (PIPELINE_WINDOW_MS)', () => {
     expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
     for (const r of results) expect(JSON.parse(r.body)).toEqual({ pong: true });
     expect(await pipelined(server)).toBeGreaterThan(0);
+  });
+
+  it('puts at most PIPELINE_DEPTH behind a worker (the rest queue), and their wait counts as queue wait', async () => {
+    const server = await start({ SOCKET_POOL_MIN: '1', SOCKET_POOL_MAX: '1', PIPELINE_DEPTH: '2' });
+    await warm(`${server.url}/api/sleep?ms=300`, 3); // about 300 ms: expected starts 300, 600, 900 < 1000
+    const before = await scrape(server.url);
+    const results = Array.from({ length: 4 }, () => get(`${server.url}/api/sleep?ms=300`));
+    // One running, two behind it (the depth), the fourth in the queue.
+    const during = await waitFor(async () => {
+      const m = await scrape(server.url);
+      return m.value('frontdoor_pipelined_requests_total') - before.value('frontdoor_pipelined_requests_total') === 2 ? m : undefined;
+    }, 3_000, 10);
+    expect(during.value('frontdoor_queue_waiting_requests')).toBe(1);
+    expect((await Promise.all(results)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const after = await scrape(server.url);
+    // The queued one went behind the worker once the first was done.
+    expect(after.value('frontdoor_pipelined_requests_total') - before.value('frontdoor_pipelined_requests_total')).toBe(3);
+    const waits = after.histogram('frontdoor_queue_wait_seconds');
+    const waitsBefore = before.histogram('frontdoor_queue_wait_seconds');
+    expect(waits.count - waitsBefore.count).toBe(4);
+    // Behind one, two and three 300 ms requests: 0.3 + 0.6 + 0.9 s of waiting in all.
+    expect(waits.sum - waitsBefore.sum).toBeGreaterThan(1.5);
   });
 
   it('is off with PIPELINE_WINDOW_MS=0: requests wait in the queue instead', async () => {

@@ -392,83 +392,90 @@ export class HttpServer {
     // started streaming, stopped or died first): it is then sent again, ahead of the queue.
     const route = QuickRoutes.key(head.method, head.uri);
     const estimate = this.#quickRoutes.estimate(route);
-    for (let retried = false; ; retried = true) {
-      const acquired = scheduler.acquire(retried, estimate);
-      if ('promise' in acquired) {
-        // Waiting in the queue: a client that leaves gives up its place at once, so dead
-        // requests never hold queue room or a worker.
-        giveUpWait = acquired.cancel;
-        const waitStarted = performance.now();
-        // A request sent again already has its writer listening for the client leaving.
-        const writerOnAbort = state.onAbort;
-        state.onAbort = () => {
-          acquired.cancel();
-          clearTimeout(timer);
-          finish(499, null);
-        };
-        try {
-          worker = await acquired.promise;
-          this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
-        } catch (err) {
-          this.#deps.metrics.recordQueueWait(performance.now() - waitStarted);
-          clearTimeout(timer);
-          if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
-          return;
-        } finally {
-          state.onAbort = writerOnAbort;
-          giveUpWait = null;
+    // Time spent waiting for PHP to begin it: in the queue, and pipelined behind other requests.
+    let waitedMs = 0;
+    try {
+      for (let retried = false; ; retried = true) {
+        const acquired = scheduler.acquire(retried, estimate);
+        if ('promise' in acquired) {
+          // Waiting in the queue: a client that leaves gives up its place at once, so dead
+          // requests never hold queue room or a worker.
+          giveUpWait = acquired.cancel;
+          const waitStarted = performance.now();
+          // A request sent again already has its writer listening for the client leaving.
+          const writerOnAbort = state.onAbort;
+          state.onAbort = () => {
+            acquired.cancel();
+            clearTimeout(timer);
+            finish(499, null);
+          };
+          try {
+            worker = await acquired.promise;
+            waitedMs += performance.now() - waitStarted;
+          } catch (err) {
+            waitedMs += performance.now() - waitStarted;
+            clearTimeout(timer);
+            if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
+            return;
+          } finally {
+            state.onAbort = writerOnAbort;
+            giveUpWait = null;
+          }
+        } else {
+          worker = acquired;
         }
-      } else {
-        worker = acquired;
-        if (!retried) this.#deps.metrics.recordQueueWait(0);
-      }
-      if (timedOut || state.aborted) {
-        // Nobody is waiting for this answer any more: give the worker straight back (the place
-        // behind its current request, when that is what this request was given).
+        if (timedOut || state.aborted) {
+          // Nobody is waiting for this answer any more: give the worker straight back (the place
+          // behind its current request, when that is what this request was given).
+          clearTimeout(timer);
+          supervisor.giveBack(worker, worker.inFlight < 2);
+          if (!timedOut) finish(499, null);
+          return;
+        }
+
+        const served = worker;
+        if (writer === null) {
+          writer = new PhpResponseWriter({
+            res,
+            state,
+            isHead,
+            bufferLimit: config.maxResponseBuffer,
+            compression: requestCompression(head.headers, config.compression),
+            sendfile: this.#sendfile,
+            requestHeaders: head.headers,
+            onActivity: () => {
+              // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
+              clearTimeout(timer);
+              if (!timedOut) timer = setTimeout(onTimeout, config.requestTimeoutMs);
+            },
+            onStreamed: () => scheduler.streaming(worker!),
+            onDone: (status, error) => {
+              clearTimeout(timer);
+              if (error !== null) log.warn({ worker: worker?.id, code: error.code, uri: head.uri }, error.message);
+              finish(status, worker?.id ?? null);
+            },
+          });
+          handler = tap?.wrap(writer) ?? writer;
+        }
+        const outcome = await this.#exchange(served, head, body, handler!, route);
+        waitedMs += outcome.pipelinedMs;
+        if (outcome.kind === 'retry') {
+          worker = null;
+          if (timedOut) return; // answered 504 already
+          if (state.aborted) {
+            clearTimeout(timer);
+            finish(499, null);
+            return;
+          }
+          continue;
+        }
         clearTimeout(timer);
-        supervisor.giveBack(worker, worker.inFlight < 2);
-        if (!timedOut) finish(499, null);
+        if (!writer.finished) handler!.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
         return;
       }
-
-      const served = worker;
-      if (writer === null) {
-        writer = new PhpResponseWriter({
-          res,
-          state,
-          isHead,
-          bufferLimit: config.maxResponseBuffer,
-          compression: requestCompression(head.headers, config.compression),
-          sendfile: this.#sendfile,
-          requestHeaders: head.headers,
-          onActivity: () => {
-            // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
-            clearTimeout(timer);
-            if (!timedOut) timer = setTimeout(onTimeout, config.requestTimeoutMs);
-          },
-          onStreamed: () => scheduler.streaming(worker!),
-          onDone: (status, error) => {
-            clearTimeout(timer);
-            if (error !== null) log.warn({ worker: worker?.id, code: error.code, uri: head.uri }, error.message);
-            finish(status, worker?.id ?? null);
-          },
-        });
-        handler = tap?.wrap(writer) ?? writer;
-      }
-      const outcome = await this.#exchange(served, head, body, handler!, route);
-      if (outcome.kind === 'retry') {
-        worker = null;
-        if (timedOut) return; // answered 504 already
-        if (state.aborted) {
-          clearTimeout(timer);
-          finish(499, null);
-          return;
-        }
-        continue;
-      }
-      clearTimeout(timer);
-      if (!writer.finished) handler!.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
-      return;
+    } finally {
+      // Once per request, however it ended: what it waited before PHP began it (0 when a worker was idle).
+      this.#deps.metrics.recordQueueWait(waitedMs);
     }
   }
 
@@ -476,15 +483,17 @@ export class HttpServer {
    * One exchange with the reserved worker: the request goes out, the handler gets the response,
    * the route's service time is learnt (QuickRoutes), and the supervisor settles the worker's fate.
    */
-  async #exchange(worker: PhpWorker, head: RequestHead, body: ArrayBuffer | null, handler: ResponseHandler, route: string): Promise<ExchangeOutcome> {
+  async #exchange(worker: PhpWorker, head: RequestHead, body: ArrayBuffer | null, handler: ResponseHandler, route: string): Promise<ExchangeOutcome & { pipelinedMs: number }> {
     const { dispatcher, supervisor, config } = this.#deps;
     const sent = performance.now();
     const outcome = await dispatcher.run({ workerId: worker.id, socketPath: worker.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler);
-    // Its service time: from when it became the worker's current request (a pipelined one waited
-    // behind others first; the worker's fate is settled below, so currentSince is still its own).
-    if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - Math.max(sent, worker.currentSince));
+    // When it became the worker's current request: a pipelined one waited behind others first
+    // (the worker's fate is settled below, so currentSince is still this request's own).
+    const began = outcome.kind === 'done' ? Math.max(sent, worker.currentSince) : sent;
+    if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - began);
     supervisor.settle(worker, outcome);
-    return outcome;
+    // A request handed back waited all this time for nothing.
+    return { ...outcome, pipelinedMs: (outcome.kind === 'retry' ? performance.now() : began) - sent };
   }
 
   /**

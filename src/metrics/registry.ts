@@ -3,8 +3,8 @@
  * where:
  *
  * - per request, in src/http/server.ts: `recordRequest` when the response is over (one slot of
- *   a Float64Array and one pre-made histogram series), `recordQueueWait` when a PHP worker is
- *   reserved. prom-client's own inc()/observe() hash the labels on every call (about 0.4 µs
+ *   a Float64Array and one pre-made histogram series), `recordQueueWait` once its exchange with
+ *   PHP is over (the wait in the queue plus the wait pipelined behind other requests). prom-client's own inc()/observe() hash the labels on every call (about 0.4 µs
  *   each, measured), so the request path counts into plain arrays that prom-client reads when
  *   scraped (src/metrics/bucket-histogram.ts);
  * - body bytes and front-door error pages, as plain numbers by the write functions
@@ -123,7 +123,7 @@ export class FrontDoorMetrics {
     this.#latencySeries = this.#latency.series;
     this.#queueWait = new BucketHistogram({
       name: 'frontdoor_queue_wait_seconds',
-      help: 'Time a request waited for a free PHP worker (0 when one was idle)',
+      help: 'Time a request waited before a PHP worker began it: in the queue, and pipelined behind other requests (0 when a worker was idle)',
       buckets: QUEUE_WAIT_BUCKETS,
       series: [{}],
       registry: this.registry,

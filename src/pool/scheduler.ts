@@ -182,8 +182,9 @@ export class WorkerScheduler extends EventEmitter<SchedulerEvents> {
 
   /**
    * Reserves a worker: an idle one while fewer than `spreadUpTo` are busy, else (pipelining) the
-   * busy one where it would start soonest, within the window, else an idle one, else a place in the queue that resolves in arrival order, or rejects at
-   * once with QUEUE_FULL when MAX_QUEUE are waiting. `urgent` (a request handed back unrun) goes
+   * busy one where it would start soonest, within the window, else an idle one, else a place in
+   * the queue that resolves in arrival order, or rejects at once with QUEUE_FULL when MAX_QUEUE
+   * are waiting. `urgent` (a request handed back unrun) goes
    * ahead of the queue; `estimate`: the request's expected service time in ms when its route is
    * known to answer quickly (null: nothing may be pipelined behind it).
    */
