@@ -7,18 +7,16 @@
  * onAborted is registered before any await; `state` guards every write after abort or end.
  */
 import type { Config } from '../config.js';
-import { BridgeError, toBridgeError } from '../errors.js';
+import { BridgeError } from '../errors.js';
 import type { HeaderPairs, RequestHead } from '../codec/messages.js';
 import type { Logger } from '../logger.js';
 import type { ObservabilityEndpoints } from '../metrics/endpoints.js';
 import type { FrontDoorMetrics, RouteKind } from '../metrics/registry.js';
-import type { PhpWorker } from '../pool/php-worker.js';
 import type { WorkerScheduler } from '../pool/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Dispatcher } from '../threads/dispatcher.js';
 import type { AccessLog } from '../log/access-log.js';
-import type { ExchangeOutcome, ResponseHandler } from '../pool/connection.js';
-import { QuickRoutes } from '../pool/quick-routes.js';
+import type { ResponseHandler } from '../pool/connection.js';
 import { CacheFront, type DispatchTap } from './cached-response.js';
 import type { MicroCache } from './micro-cache.js';
 import { resolveClientAddress } from './client-address.js';
@@ -28,6 +26,7 @@ import { Sendfile } from './sendfile.js';
 import { normalizeAddress, stripUntrustedForwarding } from './trusted-proxies.js';
 import { requestCompression } from './compression-policy.js';
 import { PhpResponseWriter } from './php-response.js';
+import { PhpRequests } from './php-request.js';
 import { FrontListener, type TlsReload } from './front-listener.js';
 import { RateLimitGate } from './rate-limit-gate.js';
 import { RedirectListener } from './redirect.js';
@@ -74,12 +73,12 @@ export class HttpServer {
   readonly #uploads: UploadDir;
   readonly #sendfile: Sendfile | null;
   readonly #cache: CacheFront | null;
-  /** Which routes answer quickly enough to pipeline a request behind (PIPELINE_WINDOW_MS). */
-  readonly #quickRoutes: QuickRoutes;
+  /** The one loop that carries every request to PHP. */
+  readonly #php: PhpRequests;
 
   constructor(deps: HttpServerDeps) {
     this.#deps = deps;
-    this.#quickRoutes = new QuickRoutes(deps.config.pipelineWindowMs);
+    this.#php = new PhpRequests(deps);
     this.#uploads = new UploadDir(deps.config.uploadTmpDir);
     this.#sendfile = deps.config.sendfileRoots.length > 0 ? new Sendfile(deps.config.sendfileRoots, deps.log) : null;
     this.#static = deps.config.staticFiles
@@ -355,11 +354,10 @@ export class HttpServer {
   }
 
   /**
-   * The one path of a request to PHP: reserve a worker (or wait, bounded), send the request,
-   * let PhpResponseWriter write whatever comes back, then let the supervisor decide the
-   * worker's fate from how the exchange ended.
+   * A client's request to PHP: the one loop every request to PHP takes (src/http/php-request.ts),
+   * with PhpResponseWriter writing whatever comes back to the client.
    */
-  async #dispatch(
+  #dispatch(
     res: Uws.HttpResponse,
     state: ResponseState,
     isHead: boolean,
@@ -368,179 +366,65 @@ export class HttpServer {
     finish: (status: number, worker: number | null) => void,
     tap: DispatchTap | null = null,
   ): Promise<void> {
-    const { scheduler, supervisor, config, log } = this.#deps;
-    let worker: PhpWorker | null = null;
-    let writer: PhpResponseWriter | null = null;
-    let handler: ResponseHandler | null = null;
-    let giveUpWait: (() => void) | null = null;
-    let timedOut = false;
-    const onTimeout = (): void => {
-      timedOut = true;
-      const error = new BridgeError('REQUEST_TIMEOUT', `request ${head.method} ${head.uri} ran past REQUEST_TIMEOUT`);
-      if (worker === null) {
-        giveUpWait?.();
-        finish(tap?.rescue(error) ?? writeError(res, state, error), null);
-        return;
-      }
-      // The writer answers 504 (or cuts a stream already under way); the stuck worker goes.
-      handler?.onError(error);
-      supervisor.kill(worker, 'timeout', error.message);
-    };
-    let timer = setTimeout(onTimeout, config.requestTimeoutMs);
-
-    // A request pipelined behind another worker's request may be handed back unrun (that worker
-    // started streaming, stopped or died first): it is then sent again, ahead of the queue.
-    const route = QuickRoutes.key(head.method, head.uri);
-    const estimate = this.#quickRoutes.estimate(route);
-    // Time spent waiting for PHP to begin it: in the queue, and pipelined behind other requests.
-    let waitedMs = 0;
-    try {
-      for (let retried = false; ; retried = true) {
-        const acquired = scheduler.acquire(retried, estimate);
-        if ('promise' in acquired) {
-          // Waiting in the queue: a client that leaves gives up its place at once, so dead
-          // requests never hold queue room or a worker.
-          giveUpWait = acquired.cancel;
-          const waitStarted = performance.now();
-          // A request sent again already has its writer listening for the client leaving.
-          const writerOnAbort = state.onAbort;
-          state.onAbort = () => {
-            acquired.cancel();
-            clearTimeout(timer);
-            finish(499, null);
-          };
-          try {
-            worker = await acquired.promise;
-            waitedMs += performance.now() - waitStarted;
-          } catch (err) {
-            waitedMs += performance.now() - waitStarted;
-            clearTimeout(timer);
-            if (!timedOut) finish(tap?.rescue(toBridgeError(err)) ?? writeError(res, state, toBridgeError(err)), null);
-            return;
-          } finally {
-            state.onAbort = writerOnAbort;
-            giveUpWait = null;
-          }
-        } else {
-          worker = acquired;
-        }
-        if (timedOut || state.aborted) {
-          // Nobody is waiting for this answer any more: give the worker straight back (the place
-          // behind its current request, when that is what this request was given).
-          clearTimeout(timer);
-          supervisor.giveBack(worker, worker.inFlight < 2);
-          if (!timedOut) finish(499, null);
-          return;
-        }
-
-        const served = worker;
-        if (writer === null) {
-          writer = new PhpResponseWriter({
-            res,
-            state,
-            isHead,
-            bufferLimit: config.maxResponseBuffer,
-            compression: requestCompression(head.headers, config.compression),
-            sendfile: this.#sendfile,
-            requestHeaders: head.headers,
-            onActivity: () => {
-              // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
-              clearTimeout(timer);
-              if (!timedOut) timer = setTimeout(onTimeout, config.requestTimeoutMs);
-            },
-            onStreamed: () => scheduler.streaming(worker!),
-            onDone: (status, error) => {
-              clearTimeout(timer);
-              if (error !== null) log.warn({ worker: worker?.id, code: error.code, uri: head.uri }, error.message);
-              finish(status, worker?.id ?? null);
-            },
-          });
-          handler = tap?.wrap(writer) ?? writer;
-        }
-        const outcome = await this.#exchange(served, head, body, handler!, route);
-        waitedMs += outcome.pipelinedMs;
-        if (outcome.kind === 'retry') {
-          worker = null;
-          if (timedOut) return; // answered 504 already
-          if (state.aborted) {
-            clearTimeout(timer);
-            finish(499, null);
-            return;
-          }
-          continue;
-        }
-        clearTimeout(timer);
-        if (!writer.finished) handler!.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
-        return;
-      }
-    } finally {
-      // Once per request, however it ended: what it waited before PHP began it (0 when a worker was idle).
-      this.#deps.metrics.recordQueueWait(waitedMs);
-    }
-  }
-
-  /**
-   * One exchange with the reserved worker: the request goes out, the handler gets the response,
-   * the route's service time is learnt (QuickRoutes), and the supervisor settles the worker's fate.
-   */
-  async #exchange(worker: PhpWorker, head: RequestHead, body: ArrayBuffer | null, handler: ResponseHandler, route: string): Promise<ExchangeOutcome & { pipelinedMs: number }> {
-    const { dispatcher, supervisor, config } = this.#deps;
-    const sent = performance.now();
-    const outcome = await dispatcher.run({ workerId: worker.id, socketPath: worker.socketPath, head, body, bufferLimit: config.maxResponseBuffer }, handler);
-    // When it became the worker's current request: a pipelined one waited behind others first
-    // (the worker's fate is settled below, so currentSince is still this request's own).
-    const began = outcome.kind === 'done' ? Math.max(sent, worker.currentSince) : sent;
-    if (outcome.kind === 'done') this.#quickRoutes.record(route, performance.now() - began);
-    supervisor.settle(worker, outcome);
-    // A request handed back waited all this time for nothing.
-    return { ...outcome, pipelinedMs: (outcome.kind === 'retry' ? performance.now() : began) - sent };
+    const { scheduler, config, log } = this.#deps;
+    return this.#php.run({
+      head,
+      body,
+      what: `request ${head.method} ${head.uri}`,
+      consumer: (control) => {
+        const writer = new PhpResponseWriter({
+          res,
+          state,
+          isHead,
+          bufferLimit: config.maxResponseBuffer,
+          compression: requestCompression(head.headers, config.compression),
+          sendfile: this.#sendfile,
+          requestHeaders: head.headers,
+          // A stream that keeps producing is alive: REQUEST_TIMEOUT is then the longest silence.
+          onActivity: control.activity,
+          onStreamed: () => {
+            const worker = control.worker();
+            if (worker !== null) scheduler.streaming(worker);
+          },
+          onDone: (status, error) => {
+            control.stopTimer();
+            const worker = control.worker();
+            if (error !== null) log.warn({ worker: worker?.id, code: error.code, uri: head.uri }, error.message);
+            finish(status, worker?.id ?? null);
+          },
+        });
+        return { handler: tap?.wrap(writer) ?? writer, finished: () => writer.finished };
+      },
+      fail: (error) => finish(tap?.rescue(error) ?? writeError(res, state, error), null),
+      gone: () => state.aborted,
+      abandon: () => finish(499, null),
+      whileQueued: (leave) => {
+        // A request sent again already has its writer listening for the client leaving.
+        const writerOnAbort = state.onAbort;
+        state.onAbort = leave;
+        return () => {
+          state.onAbort = writerOnAbort;
+        };
+      },
+    });
   }
 
   /**
    * A request the front door makes itself, with no client: the micro-cache's background
-   * refresh (stale-while-revalidate). Same bounded queue, REQUEST_TIMEOUT and settling as a
-   * client's request; the handler gets the response or the error.
+   * refresh (stale-while-revalidate). Same loop, bounded queue, REQUEST_TIMEOUT and settling as
+   * a client's request; the handler gets the response or the error.
    */
-  async #fetchDetached(head: RequestHead, handler: ResponseHandler & { readonly finished: boolean }): Promise<void> {
-    const { scheduler, supervisor, config } = this.#deps;
-    let worker: PhpWorker | null = null;
-    let cancelWait: (() => void) | null = null;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      const error = new BridgeError('REQUEST_TIMEOUT', `cache refresh ${head.uri} ran past REQUEST_TIMEOUT`);
-      cancelWait?.();
-      handler.onError(error);
-      if (worker !== null) supervisor.kill(worker, 'timeout', error.message);
-    }, config.requestTimeoutMs);
-    const route = QuickRoutes.key(head.method, head.uri);
-    const estimate = this.#quickRoutes.estimate(route);
-    for (let retried = false; ; retried = true) {
-      try {
-        const acquired = scheduler.acquire(retried, estimate);
-        if ('promise' in acquired) {
-          cancelWait = acquired.cancel;
-          worker = await acquired.promise;
-          cancelWait = null;
-        } else {
-          worker = acquired;
-        }
-      } catch (err) {
-        clearTimeout(timer);
-        handler.onError(toBridgeError(err));
-        return;
-      }
-      const outcome = await this.#exchange(worker, head, null, handler, route);
-      if (outcome.kind === 'retry') {
-        // Handed back unrun by the worker it was pipelined to: send it again.
-        worker = null;
-        if (timedOut) return;
-        continue;
-      }
-      clearTimeout(timer);
-      if (!handler.finished) handler.onError(new BridgeError('INTERNAL', 'the exchange with PHP ended without a response'));
-      return;
-    }
+  #fetchDetached(head: RequestHead, handler: ResponseHandler & { readonly finished: boolean }): Promise<void> {
+    return this.#php.run({
+      head,
+      body: null,
+      what: `cache refresh ${head.uri}`,
+      consumer: () => ({ handler, finished: () => handler.finished }),
+      fail: (error) => handler.onError(error),
+      gone: () => false,
+      abandon: () => undefined,
+      whileQueued: () => () => undefined,
+    });
   }
 }
 
