@@ -3,10 +3,11 @@
  * where:
  *
  * - per request, in src/http/server.ts: `recordRequest` when the response is over (one slot of
- *   a Float64Array and one pre-made histogram series), `recordQueueWait` once its exchange with
- *   PHP is over (the wait in the queue plus the wait pipelined behind other requests). prom-client's own inc()/observe() hash the labels on every call (about 0.4 µs
- *   each, measured), so the request path counts into plain arrays that prom-client reads when
- *   scraped (src/metrics/bucket-histogram.ts);
+ *   a Float64Array and one pre-made histogram series), and, in src/http/php-request.ts,
+ *   `recordQueueWait` once its exchange with PHP is over (the wait in the queue plus the wait
+ *   pipelined behind other requests). prom-client's own inc()/observe() hash the labels on every
+ *   call (about 0.4 µs each, measured), so the request path counts into plain arrays that
+ *   prom-client reads when scraped (src/metrics/bucket-histogram.ts);
  * - body bytes and front-door error pages, as plain numbers by the write functions
  *   (src/metrics/traffic.ts);
  * - worker exits, by the supervisor's `onWorkerExit` hook;

@@ -46,7 +46,6 @@ export class QuickRoutes {
     return average !== undefined && average < this.#quickMs ? average : null;
   }
 
-
   record(key: string, ms: number): void {
     const average = this.#averageMs.get(key);
     if (average === undefined) {

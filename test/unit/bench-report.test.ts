@@ -18,28 +18,7 @@ import {
   type RunMetrics,
   type RunResult,
 } from '../../bench/report.js';
-
-function metrics(requestsPerSec: number, p99: number, cpuPer1k: number): RunMetrics {
-  return {
-    requestsPerSec,
-    latencyMs: { p50: p99 / 3, p99, max: p99 * 2, mean: p99 / 2 },
-    responses: requestsPerSec * 10,
-    ok2xx: requestsPerSec * 10,
-    non2xx: 0,
-    errors: 0,
-    timeouts: 0,
-    statusCodes: { '200': requestsPerSec * 10 },
-    durationSeconds: 10,
-    cpuSeconds: (cpuPer1k * requestsPerSec * 10) / 1000,
-    cpuSecondsPer1kRequests: cpuPer1k,
-    peakRssBytes: 300 * 1024 * 1024,
-    processes: 11,
-    loadGeneratorCpuSeconds: 5,
-    machineCpuSeconds: 19,
-    otherCpuSeconds: 1,
-    otherCpuPercent: 5,
-  };
-}
+import { runMetrics } from '../helpers/bench-results.js';
 
 const ok = (scenario: ScenarioName, peer: 'ours' | 'nginx-fpm' | 'artisan-serve', m: RunMetrics, label: string = peer): RunResult => ({
   scenario,
@@ -51,14 +30,14 @@ const ok = (scenario: ScenarioName, peer: 'ours' | 'nginx-fpm' | 'artisan-serve'
 });
 
 const RUNS: RunResult[] = [
-  ok('laravel-json', 'ours', metrics(3000, 10, 0.15)),
-  ok('laravel-json', 'nginx-fpm', metrics(600, 40, 3)),
-  ok('laravel-json', 'artisan-serve', metrics(500, 60, 3.2)),
-  ok('hello', 'ours', metrics(30_000, 2, 0.05)),
-  ok('hello', 'nginx-fpm', metrics(20_000, 4, 0.08)),
+  ok('laravel-json', 'ours', runMetrics(3000, 10, 0.15)),
+  ok('laravel-json', 'nginx-fpm', runMetrics(600, 40, 3)),
+  ok('laravel-json', 'artisan-serve', runMetrics(500, 60, 3.2)),
+  ok('hello', 'ours', runMetrics(30_000, 2, 0.05)),
+  ok('hello', 'nginx-fpm', runMetrics(20_000, 4, 0.08)),
   { scenario: 'hello', peer: 'artisan-serve', peerKind: 'artisan-serve', status: 'unsupported', reason: 'Laravel only', metrics: null },
   { scenario: 'static', peer: 'ours', peerKind: 'ours', status: 'unsupported', reason: '404: this peer does not serve public/ files', metrics: null },
-  ok('static', 'nginx-fpm', metrics(70_000, 1, 0.01)),
+  ok('static', 'nginx-fpm', runMetrics(70_000, 1, 0.01)),
 ];
 
 const CEILING: CeilingResult = {
@@ -139,9 +118,9 @@ describe('ratios', () => {
 
   it('keeps each configuration of a thread sweep apart', () => {
     const runs = [
-      ok('hello', 'ours', metrics(10_000, 2, 0.1), 'ours (threads=0)'),
-      ok('hello', 'ours', metrics(20_000, 2, 0.1), 'ours (threads=2)'),
-      ok('hello', 'nginx-fpm', metrics(20_000, 4, 0.1)),
+      ok('hello', 'ours', runMetrics(10_000, 2, 0.1), 'ours (threads=0)'),
+      ok('hello', 'ours', runMetrics(20_000, 2, 0.1), 'ours (threads=2)'),
+      ok('hello', 'nginx-fpm', runMetrics(20_000, 4, 0.1)),
     ];
     expect(computeRatios(runs).map((r) => [r.ours, r.rpsRatio])).toEqual([
       ['ours (threads=0)', 0.5],
@@ -164,7 +143,7 @@ describe('ratios', () => {
     expect(byName['laravel-json p99 vs nginx-fpm']).toMatchObject({ value: 0.25, met: true });
     expect(byName['hello req/s vs nginx-fpm']).toMatchObject({ value: 1.5, met: false, goal: '>= 2' });
     expect(byName['laravel-json CPU per request vs in-process ceiling']).toMatchObject({ goal: '<= 3', met: true }); // 1.5x
-    const unmeasured = computeTargets([ok('static', 'ours', metrics(1, 1, 1))], [], []);
+    const unmeasured = computeTargets([ok('static', 'ours', runMetrics(1, 1, 1))], [], []);
     expect(unmeasured.every((t) => t.status === 'not measured' && t.value === null && t.met === null)).toBe(true);
   });
 });
@@ -200,7 +179,7 @@ describe('formatting', () => {
   });
 
   it('flags measurements disturbed by other work on the machine', () => {
-    const noisy = ok('laravel-json', 'ours', { ...metrics(3000, 10, 0.15), otherCpuPercent: 40 });
+    const noisy = ok('laravel-json', 'ours', { ...runMetrics(3000, 10, 0.15), otherCpuPercent: 40 });
     expect(runsTable([noisy])).toMatch(/40%\s+ok \(noisy\)$/m);
     expect(formatReport(result([noisy]))).toMatch(/noisy: other processes used more than 15%/);
     expect(formatReport(result())).not.toMatch(/noisy/);

@@ -1,30 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CeilingResult } from '../../bench/ceiling.js';
-import { formatReport, type BenchResult, type CeilingSection, type RunMetrics, type RunResult } from '../../bench/report.js';
+import { formatReport, type BenchResult, type CeilingSection, type RunResult } from '../../bench/report.js';
 import { medianCeiling, mergeRounds } from '../../bench/rounds.js';
+import { runMetrics } from '../helpers/bench-results.js';
 
-function metrics(requestsPerSec: number, cpuPer1k: number, p99: number): RunMetrics {
-  return {
-    requestsPerSec,
-    latencyMs: { p50: 1, p99, max: p99 * 2, mean: 1 },
-    responses: requestsPerSec * 10,
-    ok2xx: requestsPerSec * 10,
-    non2xx: 0,
-    errors: 0,
-    timeouts: 0,
-    statusCodes: { '200': requestsPerSec * 10 },
-    durationSeconds: 10,
-    cpuSeconds: 1,
-    cpuSecondsPer1kRequests: cpuPer1k,
-    peakRssBytes: 1,
-    processes: 3,
-    loadGeneratorCpuSeconds: 1,
-    machineCpuSeconds: 2,
-    otherCpuSeconds: 0,
-    otherCpuPercent: 0,
-  };
-}
-const ok = (peer: string, rps: number, cpu: number, p99 = 5): RunResult => ({ scenario: 'hello', peer, peerKind: peer === 'ours' ? 'ours' : 'nginx-fpm', status: 'ok', reason: '', metrics: metrics(rps, cpu, p99) });
+const ok = (peer: string, rps: number, cpu: number, p99 = 5): RunResult => ({ scenario: 'hello', peer, peerKind: peer === 'ours' ? 'ours' : 'nginx-fpm', status: 'ok', reason: '', metrics: runMetrics(rps, p99, cpu) });
 const ceiling = (ms: number): CeilingSection => ({ status: 'ok', reason: '', result: { cpuMsPerRequest: ms, iterations: 10 } as CeilingResult });
 
 describe('bench --rounds', () => {

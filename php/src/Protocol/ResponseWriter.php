@@ -33,7 +33,7 @@ final class ResponseWriter
     /**
      * @param \Closure():int $endFlags
      *
-     * @throws ConnectionClosed when the connection is lost (the producer of a stream still ran to its end)
+     * @throws ConnectionClosed when the connection is lost (a stream's producer is stopped at its next write first)
      */
     public function send(Connection $connection, int $id, Response $response, \Closure $endFlags): void
     {

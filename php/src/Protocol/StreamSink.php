@@ -7,8 +7,9 @@ namespace LaravelRust\Bridge\Protocol;
 /**
  * The ResponseSink a streamed response writes to: each write goes out at once as RESPONSE_BODY
  * frames. Before each write it looks (without blocking) for a CANCEL from Node and then stops the
- * producer with StreamCancelled. A lost connection is remembered, not thrown: the producer runs
- * to its end and its output is dropped.
+ * producer with StreamCancelled. A lost connection to Node stops it the same way (and is
+ * remembered in $lost): a producer left to run, an endless SSE loop, would never return to the
+ * worker's loop, which notices that Node itself is gone and exits.
  */
 final class StreamSink implements ResponseSink
 {
@@ -29,7 +30,7 @@ final class StreamSink implements ResponseSink
             return;
         }
         if ($this->lost !== null) {
-            throw new StreamCancelled('the connection to Node is gone: '.$this->lost->getMessage());
+            throw $this->connectionGone();
         }
         if ($this->cancelled) {
             throw new StreamCancelled('the client went away');
@@ -43,12 +44,15 @@ final class StreamSink implements ResponseSink
             $this->writer->writeBody($this->connection, $this->id, $bytes, 0);
             $this->written += \strlen($bytes);
         } catch (ConnectionClosed $e) {
-            // Stopped like a cancel: a producer left to run (an endless SSE loop) would never
-            // return to the worker's loop, which notices that Node itself is gone and exits.
             $this->lost = $e;
 
-            throw new StreamCancelled('the connection to Node is gone: '.$e->getMessage());
+            throw $this->connectionGone();
         }
+    }
+
+    private function connectionGone(): StreamCancelled
+    {
+        return new StreamCancelled('the connection to Node is gone: '.$this->lost?->getMessage());
     }
 
     public function bytesWritten(): int
